@@ -1,0 +1,202 @@
+package websocket
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// DialOptions configures the client side of the opening handshake. A nil *DialOptions
+// means the zero value; Dial and Client never modify it.
+type DialOptions struct {
+	// HTTPHeader holds extra request headers, such as Authorization, Cookie, Origin or
+	// User-Agent. The headers of the handshake itself may not be set here. Nil means none.
+	HTTPHeader http.Header
+
+	// Host, if not empty, is sent as the Host header instead of the URL's host. It does
+	// not change the address dialled or the TLS server name.
+	Host string
+
+	// Subprotocols lists the subprotocols to offer, most preferred first. The server
+	// chooses one or none; [Conn.Subprotocol] tells which.
+	Subprotocols []string
+
+	// TLSConfig configures TLS for wss:// URLs. Nil means the zero tls.Config; when
+	// ServerName is empty, the URL's host name is used.
+	TLSConfig *tls.Config
+
+	// NetDialContext dials the TCP connection. Nil means a net.Dialer's DialContext.
+	NetDialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+
+	// HandshakeTimeout bounds Dial, from the first byte dialled to the end of the
+	// handshake, on top of ctx. Zero means 30 seconds.
+	HandshakeTimeout time.Duration
+
+	// ReadLimit is the largest message, in bytes, the connection accepts; see
+	// [Conn.SetReadLimit]. Zero means 1 MiB; negative means no limit.
+	ReadLimit int64
+}
+
+const (
+	defaultDialTimeout = 30 * time.Second
+	// maxResponseHeader caps the status line and headers of the server's response.
+	maxResponseHeader = 32 << 10
+	// maxErrorBody caps what is kept of the body of a response that refused the upgrade.
+	maxErrorBody = 1 << 10
+)
+
+// Dial opens a WebSocket connection to a ws:// or wss:// URL (http:// and https:// are
+// taken as the same). ctx bounds the dial and the handshake; once Dial returns, it no
+// longer affects the connection.
+//
+// If the server answers the handshake but refuses it, Dial returns a *HandshakeError and
+// the *http.Response, whose Body holds the first kilobyte of what the server sent.
+func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Conn, *http.Response, error) {
+	var o DialOptions
+	if opts != nil {
+		o = *opts
+	}
+	u, err := parseURL(rawURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	if o.HandshakeTimeout <= 0 {
+		o.HandshakeTimeout = defaultDialTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.HandshakeTimeout)
+	defer cancel()
+
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "wss" {
+			port = "443"
+		}
+	}
+	dial := o.NetDialContext
+	if dial == nil {
+		dial = (&net.Dialer{}).DialContext
+	}
+	nc, err := dial(ctx, "tcp", net.JoinHostPort(u.Hostname(), port))
+	if err != nil {
+		return nil, nil, &HandshakeError{Reason: "dial", Err: err}
+	}
+	if u.Scheme == "wss" {
+		var cfg *tls.Config
+		if o.TLSConfig != nil {
+			cfg = o.TLSConfig.Clone()
+		} else {
+			cfg = &tls.Config{}
+		}
+		if cfg.ServerName == "" {
+			cfg.ServerName = u.Hostname()
+		}
+		// The upgrade is an HTTP/1.1 mechanism: do not let ALPN pick h2.
+		cfg.NextProtos = []string{"http/1.1"}
+		tc := tls.Client(nc, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			_ = nc.Close()
+			return nil, nil, &HandshakeError{Reason: "TLS handshake", Err: err}
+		}
+		nc = tc
+	}
+	c, resp, err := client(ctx, nc, u, &o)
+	if err != nil {
+		_ = nc.Close()
+		return nil, resp, err
+	}
+	return c, resp, nil
+}
+
+// parseURL parses a WebSocket URL and normalises its scheme to ws or wss.
+func parseURL(rawURL string) (*url.URL, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, &HandshakeError{Reason: "invalid URL", Err: err}
+	}
+	switch u.Scheme {
+	case "ws", "http":
+		u.Scheme = "ws"
+	case "wss", "https":
+		u.Scheme = "wss"
+	default:
+		return nil, &HandshakeError{Reason: "URL scheme must be ws or wss, not " + u.Scheme}
+	}
+	if u.Host == "" {
+		return nil, &HandshakeError{Reason: "URL has no host"}
+	}
+	if u.Fragment != "" {
+		return nil, &HandshakeError{Reason: "URL may not have a fragment"}
+	}
+	return u, nil
+}
+
+// Client runs the client side of the opening handshake over nc, a connection the caller
+// has dialled (and wrapped in TLS, if needed), for the ws:// or wss:// URL rawURL. ctx
+// bounds the handshake. On failure, closing nc is left to the caller.
+func Client(ctx context.Context, nc net.Conn, rawURL string, opts *DialOptions) (*Conn, *http.Response, error) {
+	var o DialOptions
+	if opts != nil {
+		o = *opts
+	}
+	u, err := parseURL(rawURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	return client(ctx, nc, u, &o)
+}
+
+func client(ctx context.Context, nc net.Conn, u *url.URL, o *DialOptions) (*Conn, *http.Response, error) {
+	key := newChallengeKey()
+	req, err := appendRequest(nil, u, o.Host, key, o.Subprotocols, o.HTTPHeader)
+	if err != nil {
+		return nil, nil, err
+	}
+	// ctx's deadline takes effect through the watch, so that an interrupted handshake
+	// always reports ctx's error.
+	stop := watch(ctx, nc, setDeadline)
+	defer stop()
+	interrupted := func(err error) error {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return err
+	}
+	if _, err := nc.Write(req); err != nil {
+		return nil, nil, &HandshakeError{Reason: "write request", Err: interrupted(err)}
+	}
+	lr := &io.LimitedReader{R: nc, N: maxResponseHeader}
+	br := bufio.NewReader(lr)
+	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodGet, URL: u})
+	if err != nil {
+		reason := "read response"
+		if lr.N <= 0 {
+			reason = "response header too large"
+		}
+		return nil, nil, &HandshakeError{Reason: reason, Err: interrupted(err)}
+	}
+	subprotocol, herr := checkResponse(resp, key, o.Subprotocols)
+	if herr != nil {
+		lr.N = maxErrorBody // the header is read: what remains of the budget is for the body
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		return nil, resp, herr
+	}
+	if stop() {
+		return nil, resp, &HandshakeError{Status: resp.StatusCode, Reason: "handshake interrupted", Err: ctx.Err()}
+	}
+	_ = nc.SetDeadline(time.Time{})
+	return newConn(connConfig{
+		nc:          nc,
+		client:      true,
+		buffered:    takeBuffered(br),
+		subprotocol: subprotocol,
+		readLimit:   o.ReadLimit,
+	}), resp, nil
+}

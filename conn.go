@@ -1,0 +1,1002 @@
+package websocket
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hayate-ws/websocket/internal/utf8"
+)
+
+// MessageType is the type of a data message.
+type MessageType int
+
+// The data message types; their values are the opcodes of RFC 6455 §5.2.
+const (
+	// MessageText is a message of UTF-8 text.
+	MessageText MessageType = MessageType(opText)
+	// MessageBinary is a message of arbitrary bytes.
+	MessageBinary MessageType = MessageType(opBinary)
+)
+
+func (t MessageType) String() string {
+	switch t {
+	case MessageText:
+		return "text"
+	case MessageBinary:
+		return "binary"
+	}
+	return fmt.Sprintf("MessageType(%d)", int(t))
+}
+
+// defaultReadLimit is the largest message a Conn accepts unless told otherwise: 1 MiB.
+const defaultReadLimit = 1 << 20
+
+// ErrMessageTooBig is returned, wrapped, when a message exceeds the read limit. The
+// connection is then closed with [StatusMessageTooBig].
+var ErrMessageTooBig = errors.New("websocket: message too big")
+
+var (
+	errInvalidMessageType = errors.New("websocket: invalid message type")
+	errWriterClosed       = errors.New("websocket: write to a closed message writer")
+	errInvalidUTF8        = &protocolError{StatusInvalidFramePayloadData, "invalid UTF-8 in text message", nil}
+	errTooBig             = &protocolError{StatusMessageTooBig, "message too big", ErrMessageTooBig}
+)
+
+// Conn is a WebSocket connection, made by [Accept], [Server], [Dial] or [Client].
+//
+// Every method is safe for concurrent use, except that [Conn.Read] and [Conn.Reader] (with
+// the message reader it returns) must be used by one goroutine at a time; the application
+// must keep reading so that pings, pongs and close frames are handled. Writes from any
+// number of goroutines are serialised: messages never interleave, and control frames go
+// out between the frames of a message being streamed.
+type Conn struct {
+	nc          net.Conn
+	client      bool
+	subprotocol string
+	allowedRSV  byte // RSV bits a negotiated extension defines
+
+	// Reading. readMu is held for the duration of each read call; Close uses it to
+	// find out whether a reader is active.
+	readMu    sync.Mutex
+	rd        connReader
+	msg       messageReader
+	readLimit atomic.Int64
+	ctl       [maxControlPayload]byte // payload of the control frame being handled
+
+	// Writing. msgSem is held for a whole data message (a Write or an open Writer);
+	// frameMu for one frame on the wire, so control frames can go between fragments.
+	msgSem  chan struct{}
+	frameMu sync.Mutex
+	w       messageWriter
+	whdr    [maxHeaderSize]byte                     // header of a large frame (under frameMu)
+	wiov    [2][]byte                               // header and payload of a gathered write
+	wvec    net.Buffers                             // kept here so that WriteTo does not allocate
+	cbuf    [maxHeaderSize + maxControlPayload]byte // an outgoing control frame (under frameMu)
+	closing atomic.Bool                             // a close frame went out: no more frames
+	ended   atomic.Bool                             // the read side has ended (see linger)
+
+	// A pong owed to the peer, left by the reader when a writer held frameMu; whoever
+	// releases frameMu next sends it (see unlockFrame), so the reader never waits on a
+	// writer that may itself wait on the peer reading.
+	pongMu      sync.Mutex
+	pongPending atomic.Bool
+	pongLen     int
+	pongBuf     [maxControlPayload]byte
+
+	pingMu  sync.Mutex
+	pingSeq uint64
+	pings   map[uint64]chan struct{}
+
+	cs closeState
+}
+
+// connConfig is what a handshake hands to newConn.
+type connConfig struct {
+	nc          net.Conn
+	client      bool
+	buffered    []byte // bytes read past the handshake; newConn takes ownership
+	subprotocol string
+	readLimit   int64 // 0 means defaultReadLimit, < 0 no limit
+}
+
+func newConn(cfg connConfig) *Conn {
+	c := &Conn{
+		nc:          cfg.nc,
+		client:      cfg.client,
+		subprotocol: cfg.subprotocol,
+		msgSem:      make(chan struct{}, 1),
+	}
+	c.cs.done = make(chan struct{})
+	c.rd.init(cfg.nc, cfg.buffered)
+	c.msg.c = c
+	c.msg.stop = noWatch
+	c.w.c = c
+	c.SetReadLimit(cfg.readLimit)
+	if cfg.readLimit == 0 {
+		c.SetReadLimit(defaultReadLimit)
+	}
+	return c
+}
+
+// Subprotocol returns the subprotocol chosen in the handshake, or "" if there is none.
+func (c *Conn) Subprotocol() string { return c.subprotocol }
+
+// LocalAddr returns the local network address.
+func (c *Conn) LocalAddr() net.Addr { return c.nc.LocalAddr() }
+
+// RemoteAddr returns the remote network address.
+func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
+
+// SetReadLimit sets the largest message, in bytes, that the connection accepts; n < 0
+// removes the limit. The default is 1 MiB (1,048,576 bytes). A message whose frames
+// declare more fails the connection with [StatusMessageTooBig] before its payload is read,
+// and the read returns an error wrapping [ErrMessageTooBig]. The limit applies from the
+// next message on.
+func (c *Conn) SetReadLimit(n int64) { c.readLimit.Store(n) }
+
+// ---- reading ----
+
+// readBufSize is the read-ahead buffer each Conn holds: enough for a frame header and a
+// small message in one system call, small enough that idle connections stay lean.
+// Payloads at least this large are read straight into the caller's buffer.
+const readBufSize = 512
+
+// connReader buffers what is read from the network.
+type connReader struct {
+	src   io.Reader
+	buf   []byte // buffered bytes are buf[r:w]; buf is small or the handshake's leftover
+	r, w  int
+	small [readBufSize]byte
+}
+
+func (rd *connReader) init(src io.Reader, leftover []byte) {
+	rd.src = src
+	if len(leftover) <= len(rd.small) {
+		rd.buf = rd.small[:]
+		rd.w = copy(rd.buf, leftover)
+		return
+	}
+	rd.buf = leftover
+	rd.w = len(leftover)
+}
+
+// fill makes at least n (at most readBufSize) bytes available in buf[r:w] without
+// consuming any.
+func (rd *connReader) fill(n int) error {
+	if rd.w-rd.r >= n {
+		return nil
+	}
+	if rd.r > 0 || len(rd.buf) != len(rd.small) {
+		rd.w = copy(rd.small[:], rd.buf[rd.r:rd.w])
+		rd.r = 0
+		rd.buf = rd.small[:]
+	}
+	for rd.w < n {
+		k, err := rd.src.Read(rd.buf[rd.w:])
+		rd.w += k
+		if err != nil {
+			if rd.w >= n {
+				return nil
+			}
+			if err == io.EOF && rd.w > 0 {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// read reads up to len(p) bytes of payload.
+func (rd *connReader) read(p []byte) (int, error) {
+	if rd.r < rd.w {
+		n := copy(p, rd.buf[rd.r:rd.w])
+		rd.r += n
+		return n, nil
+	}
+	if len(p) >= readBufSize {
+		return rd.src.Read(p)
+	}
+	rd.buf, rd.r, rd.w = rd.small[:], 0, 0
+	n, err := rd.src.Read(rd.buf)
+	if n <= 0 {
+		return 0, err
+	}
+	rd.w = n
+	k := copy(p, rd.buf[:n])
+	rd.r = k
+	return k, nil
+}
+
+// discard skips n bytes of payload.
+func (rd *connReader) discard(n int64) error {
+	for n > 0 {
+		if rd.r == rd.w {
+			if err := rd.fill(1); err != nil {
+				if err == io.EOF {
+					err = io.ErrUnexpectedEOF
+				}
+				return err
+			}
+		}
+		k := int(min(n, int64(rd.w-rd.r)))
+		rd.r += k
+		n -= int64(k)
+	}
+	return nil
+}
+
+// discardUntilEOF reads and drops everything until the peer closes or an error occurs.
+func (rd *connReader) discardUntilEOF() error {
+	rd.r, rd.w = 0, 0
+	rd.buf = rd.small[:]
+	for {
+		if _, err := rd.src.Read(rd.buf); err != nil {
+			return err
+		}
+	}
+}
+
+// peekHeader waits until a whole frame header is buffered, consuming nothing, so that an
+// interruption while waiting leaves the stream intact.
+func (c *Conn) peekHeader() error {
+	if err := c.rd.fill(2); err != nil {
+		return err
+	}
+	n := headerLen(c.rd.buf[c.rd.r], c.rd.buf[c.rd.r+1])
+	return c.rd.fill(n)
+}
+
+// nextFrame consumes the buffered frame header (see peekHeader) and checks it.
+func (c *Conn) nextFrame() (header, error) {
+	n := headerLen(c.rd.buf[c.rd.r], c.rd.buf[c.rd.r+1])
+	h, err := decodeHeader(c.rd.buf[c.rd.r : c.rd.r+n])
+	c.rd.r += n
+	if err != nil {
+		return h, err
+	}
+	return h, h.check(!c.client, c.allowedRSV)
+}
+
+// readFrame reads and checks the next frame header.
+func (c *Conn) readFrame() (header, error) {
+	if err := c.peekHeader(); err != nil {
+		return header{}, err
+	}
+	return c.nextFrame()
+}
+
+// handleControl reads the payload of control frame h and acts on it: a ping is answered,
+// a pong wakes its Ping, a close frame runs the closing handshake (and the error that
+// comes back is the connection's final error).
+func (c *Conn) handleControl(h header) error {
+	p := c.ctl[:h.length]
+	for i := 0; i < len(p); {
+		n, err := c.rd.read(p[i:])
+		i += n
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+	}
+	if h.masked {
+		mask(h.key, p)
+	}
+	switch h.op {
+	case opPing:
+		// Only the latest unanswered ping needs its pong (RFC 6455 §5.5.3).
+		c.pongMu.Lock()
+		c.pongLen = copy(c.pongBuf[:], p)
+		c.pongPending.Store(true)
+		c.pongMu.Unlock()
+		if c.frameMu.TryLock() {
+			c.unlockFrame()
+		}
+	case opPong:
+		if len(p) == 8 {
+			c.pong(binary.BigEndian.Uint64(p))
+		}
+	case opClose:
+		return c.handleClose(p)
+	}
+	return nil
+}
+
+// failRead ends the connection after err broke reading: a protocol violation or limit is
+// answered with the matching close code, anything else just closes.
+func (c *Conn) failRead(err error) {
+	var pe *protocolError
+	var ce *closedError
+	switch {
+	case errors.As(err, &ce):
+		// The connection has finished already (a close frame was handled).
+	case errors.As(err, &pe):
+		c.fail(pe.code, pe.msg, pe)
+	default:
+		c.finish(err)
+	}
+}
+
+// messageReader reads one data message; Conn.Reader hands it out.
+type messageReader struct {
+	c         *Conn
+	typ       MessageType
+	active    bool  // a message is being read
+	fin       bool  // the frame being read is the message's last
+	remaining int64 // payload bytes left in that frame
+	masked    bool
+	key       uint32
+	size      int64 // payload bytes declared by the message's frames so far
+	limit     int64 // read limit, fixed when the message starts
+	utf8      utf8.Validator
+	ctx       context.Context
+	stop      func() bool // ends the context watch; reports whether the context fired
+	err       error       // sticky: what Read returns once the message has failed
+}
+
+// Reader waits for the next data message and returns its type and a reader for its
+// payload, which returns io.EOF at the end of the message. Frames of the message are read
+// as the reader is read: nothing is buffered whole. Any unread rest of the previous
+// message is discarded first. The reader is valid until the next call to Reader or Read.
+//
+// ctx governs the read of the whole message, until its reader returns io.EOF or an error.
+// If ctx ends while Reader waits for a message, Reader returns ctx.Err() and the
+// connection stays usable; if it ends in the middle of a frame, the connection is closed.
+func (c *Conn) Reader(ctx context.Context) (MessageType, io.Reader, error) {
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return 0, nil, err
+	}
+	if err := c.doneErr(); err != nil {
+		return 0, nil, err
+	}
+	m := &c.msg
+	m.stop() // the watch of a message left unfinished
+	m.ctx = ctx
+	m.stop = watch(ctx, c.nc, setReadDeadline)
+	m.err = nil
+	if m.active {
+		if err := m.skip(); err != nil {
+			return 0, nil, err
+		}
+		// The end of the skipped message ended the watch too.
+		m.ctx = ctx
+		m.stop = watch(ctx, c.nc, setReadDeadline)
+	}
+	for {
+		if err := c.peekHeader(); err != nil {
+			return 0, nil, m.failed(err, true)
+		}
+		h, err := c.nextFrame()
+		if err != nil {
+			return 0, nil, m.failed(err, false)
+		}
+		if h.op.isControl() {
+			if err := c.handleControl(h); err != nil {
+				return 0, nil, m.failed(err, false)
+			}
+			continue
+		}
+		if err := checkSequence(h.op, false); err != nil {
+			return 0, nil, m.failed(err, false)
+		}
+		m.typ = MessageType(h.op)
+		m.active = true
+		m.size = 0
+		m.limit = c.readLimit.Load()
+		m.utf8.Reset()
+		if err := m.startFrame(h); err != nil {
+			return 0, nil, m.failed(err, false)
+		}
+		return m.typ, m, nil
+	}
+}
+
+// Read waits for the next data message and returns it whole. It allocates the returned
+// slice, growing it as the payload arrives rather than trusting the declared length. ctx
+// is as for [Conn.Reader].
+func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
+	typ, _, err := c.Reader(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	b, err := c.msg.readAll()
+	if err != nil {
+		return 0, nil, err
+	}
+	return typ, b, nil
+}
+
+// startFrame takes the header of the next frame of the message. The frame is taken even
+// when it breaks the read limit, so that failing the connection skips its payload instead
+// of reading it as frames.
+func (m *messageReader) startFrame(h header) error {
+	m.fin = h.fin
+	m.remaining = h.length
+	m.masked = h.masked
+	m.key = h.key
+	m.size += h.length
+	if m.limit >= 0 && m.size > m.limit {
+		return errTooBig
+	}
+	return nil
+}
+
+// Read reads the message's payload.
+func (m *messageReader) Read(p []byte) (int, error) {
+	m.c.readMu.Lock()
+	defer m.c.readMu.Unlock()
+	return m.read(p)
+}
+
+// read is Read for a caller that holds readMu.
+func (m *messageReader) read(p []byte) (int, error) {
+	c := m.c
+	if !m.active {
+		if m.err != nil {
+			return 0, m.err
+		}
+		return 0, io.EOF
+	}
+	for m.remaining == 0 {
+		if m.fin {
+			return 0, m.end()
+		}
+		if err := c.peekHeader(); err != nil {
+			return 0, m.failed(err, true)
+		}
+		h, err := c.nextFrame()
+		if err != nil {
+			return 0, m.failed(err, false)
+		}
+		if h.op.isControl() {
+			if err := c.handleControl(h); err != nil {
+				return 0, m.failed(err, false)
+			}
+			continue
+		}
+		if err := checkSequence(h.op, true); err != nil {
+			return 0, m.failed(err, false)
+		}
+		if err := m.startFrame(h); err != nil {
+			return 0, m.failed(err, false)
+		}
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if int64(len(p)) > m.remaining {
+		p = p[:m.remaining]
+	}
+	n, err := c.rd.read(p)
+	if n > 0 {
+		if m.masked {
+			m.key = mask(m.key, p[:n])
+		}
+		m.remaining -= int64(n)
+		if m.typ == MessageText && !m.utf8.Feed(p[:n]) {
+			return 0, m.failed(errInvalidUTF8, false)
+		}
+	}
+	if err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return n, m.failed(err, false)
+	}
+	if m.remaining == 0 && m.fin {
+		return n, m.end()
+	}
+	return n, nil
+}
+
+// end finishes a message whose payload has been read whole.
+func (m *messageReader) end() error {
+	if m.typ == MessageText && !m.utf8.Complete() {
+		return m.failed(errInvalidUTF8, false)
+	}
+	m.active = false
+	m.stop()
+	m.ctx = nil
+	return io.EOF
+}
+
+// failed handles an error met while reading. intact says the stream is still at a frame
+// boundary: if the context ended then, the connection stays usable. Otherwise the
+// connection is failed, and the error returned is the connection's final error.
+func (m *messageReader) failed(err error, intact bool) error {
+	c := m.c
+	if m.stop() {
+		cause := m.ctx.Err()
+		if intact {
+			// The message, if one is under way, stays active: a later read goes on
+			// with it, and the next Reader skips its rest.
+			return cause
+		}
+		c.finish(cause)
+	} else {
+		c.failRead(err)
+	}
+	m.active = false
+	m.err = c.closedErr()
+	return m.err
+}
+
+// skip discards the rest of the current message.
+func (m *messageReader) skip() error {
+	for m.active {
+		if m.remaining > 0 && m.typ == MessageBinary {
+			if err := m.c.rd.discard(m.remaining); err != nil {
+				return m.failed(err, false)
+			}
+			m.remaining = 0
+			continue
+		}
+		var buf [256]byte
+		if _, err := m.read(buf[:]); err != nil && err != io.EOF {
+			return err
+		}
+	}
+	return nil
+}
+
+// abandon gives up the message being read, skipping the rest of the current frame so
+// that the stream is at a frame boundary again. The caller holds readMu.
+func (m *messageReader) abandon() error {
+	if !m.active {
+		return nil
+	}
+	m.active = false
+	m.stop()
+	n := m.remaining
+	m.remaining = 0
+	return m.c.rd.discard(n)
+}
+
+// readAll reads the rest of the message. The buffer grows with what arrives; the declared
+// length only caps the growth of the last frame, so a peer cannot make it allocate memory
+// it does not fill.
+func (m *messageReader) readAll() ([]byte, error) {
+	if m.fin && m.remaining == 0 {
+		if err := m.end(); err != io.EOF {
+			return nil, err
+		}
+		return []byte{}, nil
+	}
+	b := make([]byte, 0, min(m.remaining, readBufSize))
+	for {
+		if len(b) == cap(b) {
+			want := max(2*cap(b), readBufSize)
+			if m.fin && m.remaining > 0 {
+				want = min(want, len(b)+int(m.remaining))
+			}
+			nb := make([]byte, len(b), want)
+			copy(nb, b)
+			b = nb
+		}
+		n, err := m.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// ---- writing ----
+
+// writeBufSize is the size of the pooled buffers writes go through; a streamed message
+// goes out in frames of up to writeBufSize-maxHeaderSize bytes.
+const writeBufSize = 16 << 10
+
+var writeBufPool = sync.Pool{New: func() any { return new([writeBufSize]byte) }}
+
+// lockMessage waits for the right to write a data message.
+func (c *Conn) lockMessage(ctx context.Context) error {
+	select {
+	case c.msgSem <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case c.msgSem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("websocket: wait to write: %w", ctx.Err())
+	case <-c.cs.done:
+		return c.closedErr()
+	}
+}
+
+func (c *Conn) unlockMessage() { <-c.msgSem }
+
+// Write sends p as one message of type typ, in a single frame. For a text message, p
+// must be valid UTF-8.
+//
+// If ctx ends before the message starts to go out, Write returns ctx.Err(); if it ends
+// while the frame is being written, the connection is closed, since the peer would see a
+// frame cut short.
+func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
+	if typ != MessageText && typ != MessageBinary {
+		return errInvalidMessageType
+	}
+	if err := c.lockMessage(ctx); err != nil {
+		return err
+	}
+	defer c.unlockMessage()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	stop := watch(ctx, c.nc, setWriteDeadline)
+	err := c.writeFrame(true, opcode(typ), p)
+	if stop() && err != nil {
+		return fmt.Errorf("websocket: write interrupted: %w: %w", ctx.Err(), net.ErrClosed)
+	}
+	return err
+}
+
+// Writer returns a writer for one message of type typ, which is sent as it is written, in
+// frames of up to about 16 KiB: nothing is buffered whole. Close the writer to finish the
+// message; until then other data messages wait (control frames do not). The writer must
+// not be used after Close: the Conn reuses it for its next message, which is what keeps
+// streaming free of allocations.
+//
+// ctx governs the whole message, until the writer is closed. If it ends while a frame is
+// being written, the connection is closed.
+func (c *Conn) Writer(ctx context.Context, typ MessageType) (io.WriteCloser, error) {
+	if typ != MessageText && typ != MessageBinary {
+		return nil, errInvalidMessageType
+	}
+	if err := c.lockMessage(ctx); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		c.unlockMessage()
+		return nil, err
+	}
+	if c.closing.Load() {
+		c.unlockMessage()
+		return nil, c.closedErr()
+	}
+	w := &c.w
+	w.op = opcode(typ)
+	w.buf = writeBufPool.Get().(*[writeBufSize]byte)
+	w.n = 0
+	w.ctx = ctx
+	w.stop = watch(ctx, c.nc, setWriteDeadline)
+	return w, nil
+}
+
+// messageWriter streams one data message; Conn.Writer hands it out.
+type messageWriter struct {
+	c    *Conn
+	op   opcode // of the next frame: the message type first, then continuation
+	buf  *[writeBufSize]byte
+	n    int // payload bytes at buf[maxHeaderSize:]
+	ctx  context.Context
+	stop func() bool
+}
+
+// Write adds p to the message, sending full frames as the buffer fills.
+func (w *messageWriter) Write(p []byte) (int, error) {
+	if w.buf == nil {
+		return 0, errWriterClosed
+	}
+	written := 0
+	for len(p) > 0 {
+		if w.n == writeBufSize-maxHeaderSize {
+			if err := w.flush(false); err != nil {
+				return written, err
+			}
+		}
+		if w.n == 0 && len(p) > writeBufSize-maxHeaderSize && !w.c.client {
+			// Nothing buffered and more than a buffer's worth: send it straight from p,
+			// keeping the last bytes back so that Close has a final frame to send.
+			k := len(p) - (writeBufSize - maxHeaderSize)
+			if err := w.c.writeFrame(false, w.op, p[:k]); err != nil {
+				return written, w.failed(err)
+			}
+			w.op = opContinuation
+			written += k
+			p = p[k:]
+		}
+		k := copy(w.buf[maxHeaderSize+w.n:], p)
+		w.n += k
+		written += k
+		p = p[k:]
+	}
+	return written, nil
+}
+
+// Close sends the last frame of the message.
+func (w *messageWriter) Close() error {
+	if w.buf == nil {
+		return errWriterClosed
+	}
+	err := w.flush(true)
+	writeBufPool.Put(w.buf)
+	w.buf = nil
+	if w.stop() {
+		err = w.failed(err)
+	}
+	w.stop = nil
+	w.ctx = nil
+	w.c.unlockMessage()
+	return err
+}
+
+func (w *messageWriter) flush(fin bool) error {
+	err := w.c.writeBuffered(fin, w.op, w.buf[:], w.n)
+	w.op = opContinuation
+	w.n = 0
+	if err != nil {
+		return w.failed(err)
+	}
+	return nil
+}
+
+// failed reports err, or that the context cut a frame short, which closed the connection.
+func (w *messageWriter) failed(err error) error {
+	if w.ctx != nil && w.ctx.Err() != nil {
+		w.c.finish(w.ctx.Err())
+		return fmt.Errorf("websocket: write interrupted: %w: %w", w.ctx.Err(), net.ErrClosed)
+	}
+	return err
+}
+
+// writeFrame writes one data frame with payload p.
+func (c *Conn) writeFrame(fin bool, op opcode, p []byte) error {
+	if len(p) <= writeBufSize-maxHeaderSize {
+		buf := writeBufPool.Get().(*[writeBufSize]byte)
+		n := copy(buf[maxHeaderSize:], p)
+		err := c.writeBuffered(fin, op, buf[:], n)
+		writeBufPool.Put(buf)
+		return err
+	}
+	h := header{fin: fin, op: op, masked: c.client, length: int64(len(p))}
+	if c.client {
+		h.key = newMaskKey()
+	}
+	c.frameMu.Lock()
+	defer c.unlockFrame()
+	if c.closing.Load() {
+		return c.closedErr()
+	}
+	hdr := appendHeader(c.whdr[:0], h)
+	var err error
+	if !c.client {
+		c.wiov = [2][]byte{hdr, p}
+		c.wvec = c.wiov[:]
+		_, err = c.wvec.WriteTo(c.nc)
+		c.wiov = [2][]byte{}
+		c.wvec = nil
+	} else {
+		err = c.writeMasked(hdr, h.key, p)
+	}
+	if err != nil {
+		c.finish(err)
+		return c.closedErr()
+	}
+	return nil
+}
+
+// writeMasked writes hdr and then p masked with key, through a pooled buffer so that p is
+// left as it was. The caller holds frameMu.
+func (c *Conn) writeMasked(hdr []byte, key uint32, p []byte) error {
+	buf := writeBufPool.Get().(*[writeBufSize]byte)
+	defer writeBufPool.Put(buf)
+	off := copy(buf[:], hdr)
+	for len(p) > 0 {
+		n := copy(buf[off:], p)
+		key = mask(key, buf[off:off+n])
+		if _, err := c.nc.Write(buf[:off+n]); err != nil {
+			return err
+		}
+		p = p[n:]
+		off = 0
+	}
+	if off > 0 { // empty payload: the header alone
+		_, err := c.nc.Write(buf[:off])
+		return err
+	}
+	return nil
+}
+
+// writeBuffered writes one data frame whose payload is buf[maxHeaderSize:maxHeaderSize+n],
+// putting the header just before it so that the frame goes out in one write. A client's
+// payload is masked in place.
+func (c *Conn) writeBuffered(fin bool, op opcode, buf []byte, n int) error {
+	h := header{fin: fin, op: op, masked: c.client, length: int64(n)}
+	if c.client {
+		h.key = newMaskKey()
+		mask(h.key, buf[maxHeaderSize:maxHeaderSize+n])
+	}
+	var hb [maxHeaderSize]byte
+	hdr := appendHeader(hb[:0], h)
+	start := maxHeaderSize - len(hdr)
+	copy(buf[start:], hdr)
+	c.frameMu.Lock()
+	if c.closing.Load() {
+		c.unlockFrame()
+		return c.closedErr()
+	}
+	_, err := c.nc.Write(buf[start : maxHeaderSize+n])
+	c.unlockFrame()
+	if err != nil {
+		c.finish(err)
+		return c.closedErr()
+	}
+	return nil
+}
+
+// writeControl writes a control frame. After a close frame has gone out, nothing more
+// does.
+func (c *Conn) writeControl(op opcode, p []byte) error {
+	c.frameMu.Lock()
+	defer c.unlockFrame()
+	return c.writeControlLocked(op, p)
+}
+
+// unlockFrame releases frameMu, sending first the pong a reader may have left pending.
+// A reader that leaves one after the check here finds frameMu free, or held by someone
+// whose own unlockFrame sends it.
+func (c *Conn) unlockFrame() {
+	for {
+		if c.pongPending.Load() {
+			c.pongMu.Lock()
+			var p [maxControlPayload]byte
+			n := copy(p[:], c.pongBuf[:c.pongLen])
+			c.pongPending.Store(false)
+			c.pongMu.Unlock()
+			_ = c.writeControlLocked(opPong, p[:n]) // after a close frame, no pong is owed
+		}
+		c.frameMu.Unlock()
+		if !c.pongPending.Load() || !c.frameMu.TryLock() {
+			return
+		}
+	}
+}
+
+// writeControlLocked is writeControl for a caller that holds frameMu.
+func (c *Conn) writeControlLocked(op opcode, p []byte) error {
+	h := header{fin: true, op: op, masked: c.client, length: int64(len(p))}
+	if c.client {
+		h.key = newMaskKey()
+	}
+	if c.closing.Load() {
+		return c.closedErr()
+	}
+	if op == opClose {
+		c.closing.Store(true)
+	}
+	b := appendHeader(c.cbuf[:0], h)
+	start := len(b)
+	b = append(b, p...)
+	if c.client {
+		mask(h.key, b[start:])
+	}
+	if _, err := c.nc.Write(b); err != nil {
+		c.finish(err)
+		return c.closedErr()
+	}
+	return nil
+}
+
+// Ping sends a ping and waits for the matching pong, or a pong to a later ping (a peer
+// may answer only the most recent one). Another goroutine must be reading from the
+// connection for the pong to be seen. If ctx ends while the ping frame is being written
+// to a peer that does not read, the connection is closed.
+func (c *Conn) Ping(ctx context.Context) error {
+	ch := make(chan struct{})
+	c.pingMu.Lock()
+	c.pingSeq++
+	id := c.pingSeq
+	if c.pings == nil {
+		c.pings = make(map[uint64]chan struct{})
+	}
+	c.pings[id] = ch
+	c.pingMu.Unlock()
+	defer func() {
+		c.pingMu.Lock()
+		delete(c.pings, id)
+		c.pingMu.Unlock()
+	}()
+	var p [8]byte
+	binary.BigEndian.PutUint64(p[:], id)
+	stop := watch(ctx, c.nc, setWriteDeadline)
+	err := c.writeControl(opPing, p[:])
+	if stop() && err != nil {
+		return fmt.Errorf("websocket: ping interrupted: %w: %w", ctx.Err(), net.ErrClosed)
+	}
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("websocket: wait for pong: %w", ctx.Err())
+	case <-c.cs.done:
+		return c.closedErr()
+	}
+}
+
+// pong wakes the Ping waiting for id and those waiting for earlier pings.
+func (c *Conn) pong(id uint64) {
+	c.pingMu.Lock()
+	for pid, ch := range c.pings {
+		if pid <= id {
+			close(ch)
+			delete(c.pings, pid)
+		}
+	}
+	c.pingMu.Unlock()
+}
+
+// doneErr returns the connection's final error once it has ended, or its read side
+// has, else nil.
+func (c *Conn) doneErr() error {
+	if c.ended.Load() {
+		return c.closedErr()
+	}
+	select {
+	case <-c.cs.done:
+		return c.closedErr()
+	default:
+		return nil
+	}
+}
+
+// ---- contexts ----
+
+// aLongTimeAgo is a deadline in the past, which makes blocked I/O return at once.
+var aLongTimeAgo = time.Unix(1, 0)
+
+func noWatch() bool { return false }
+
+// The deadline setters watch takes, as plain functions: a method value such as
+// nc.SetReadDeadline would be allocated on every call, even when ctx cannot end.
+func setReadDeadline(nc net.Conn, t time.Time) error  { return nc.SetReadDeadline(t) }
+func setWriteDeadline(nc net.Conn, t time.Time) error { return nc.SetWriteDeadline(t) }
+func setDeadline(nc net.Conn, t time.Time) error      { return nc.SetDeadline(t) }
+
+// watch makes ctx's end interrupt I/O on nc blocked on the deadline that set sets. The function
+// it returns ends the watch, clears the deadline if ctx ended and reports whether it did;
+// calling it again reports the same. It must not be called concurrently with itself. For
+// a context that cannot end, watch costs nothing.
+func watch(ctx context.Context, nc net.Conn, set func(net.Conn, time.Time) error) func() bool {
+	if ctx.Done() == nil {
+		return noWatch
+	}
+	fired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		_ = set(nc, aLongTimeAgo)
+		close(fired)
+	})
+	var stopped, interrupted bool
+	return func() bool {
+		if stopped {
+			return interrupted
+		}
+		stopped = true
+		if stop() {
+			return false
+		}
+		<-fired
+		_ = set(nc, time.Time{})
+		interrupted = true
+		return true
+	}
+}

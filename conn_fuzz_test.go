@@ -1,0 +1,267 @@
+package websocket
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// fuzzConn is a net.Conn whose peer's stream is a fixed byte string, served at most
+// chunk bytes per Read and then io.EOF; what the Conn writes is discarded. Deadlines are
+// accepted and ignored: no Read ever blocks.
+type fuzzConn struct {
+	mu     sync.Mutex
+	data   []byte
+	chunk  int
+	closed bool
+}
+
+func (c *fuzzConn) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return 0, net.ErrClosed
+	}
+	if len(c.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), c.chunk)], c.data)
+	c.data = c.data[n:]
+	return n, nil
+}
+
+func (c *fuzzConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return 0, net.ErrClosed
+	}
+	return len(p), nil
+}
+
+func (c *fuzzConn) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	return nil
+}
+
+func (c *fuzzConn) LocalAddr() net.Addr              { return fakeAddr{} }
+func (c *fuzzConn) RemoteAddr() net.Addr             { return fakeAddr{} }
+func (c *fuzzConn) SetDeadline(time.Time) error      { return nil }
+func (c *fuzzConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *fuzzConn) SetWriteDeadline(time.Time) error { return nil }
+
+type fakeAddr struct{}
+
+func (fakeAddr) Network() string { return "fake" }
+func (fakeAddr) String() string  { return "fake" }
+
+// fuzzReadLimit bounds the messages a fuzzed Conn accepts, and so what it may allocate.
+const fuzzReadLimit = 4 << 10
+
+// FuzzConn feeds arbitrary bytes, as the peer's side of the stream, to a server Conn
+// (asClient false: the peer is a client) or a client Conn, delivered chunk bytes at a
+// time (0 means all that fits), and reads messages, alternately with Read and with
+// Reader and a small buffer, until an error. The Conn must not panic or hang, must
+// end with an error wrapping net.ErrClosed, must only deliver messages within the read
+// limit (and text that is valid UTF-8), and must not allocate what the peer declares
+// rather than sends.
+func FuzzConn(f *testing.F) {
+	// The seeds in testdata/fuzz/FuzzConn are real frames; add the malformed cases.
+	for _, tc := range loadMalformedCases(f) {
+		stream := append(mustHex(f, tc.Send), mustHex(f, tc.Then)...)
+		f.Add(tc.Peer == "server", byte(0), stream)
+		f.Add(tc.Peer == "server", byte(1), stream)
+	}
+	f.Fuzz(func(t *testing.T, asClient bool, chunk byte, stream []byte) {
+		nc := &fuzzConn{data: stream, chunk: int(chunk)}
+		if chunk == 0 {
+			nc.chunk = len(stream) + 1
+		}
+		c := newConn(connConfig{nc: nc, client: asClient, readLimit: fuzzReadLimit})
+
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		type result struct {
+			messages int
+			err      error
+		}
+		done := make(chan result, 1)
+		go func() {
+			var r result
+			r.err = fuzzReadAll(c, &r.messages)
+			done <- r
+		}()
+		var res result
+		select {
+		case res = <-done:
+		case <-time.After(10 * time.Second):
+			buf := make([]byte, 1<<20)
+			t.Fatalf("Conn still reading after 10s of a %d-byte stream:\n%s", len(stream), buf[:runtime.Stack(buf, true)])
+		}
+		runtime.ReadMemStats(&after)
+
+		if res.err == nil || !errors.Is(res.err, net.ErrClosed) {
+			t.Fatalf("reading ended with %v, want an error wrapping net.ErrClosed", res.err)
+		}
+		if err := c.Write(context.Background(), MessageBinary, []byte("x")); !errors.Is(err, net.ErrClosed) {
+			t.Fatalf("Write after the end: %v, want an error wrapping net.ErrClosed", err)
+		}
+		// Each message costs at most its doubling buffer (under twice the limit) and a
+		// little bookkeeping; the rest is the Conn and its error values.
+		budget := uint64(64<<10 + (res.messages+1)*(2*fuzzReadLimit+1<<10))
+		if grown := after.TotalAlloc - before.TotalAlloc; grown > budget {
+			t.Fatalf("%d messages from a %d-byte stream allocated %d bytes (budget %d)", res.messages, len(stream), grown, budget)
+		}
+	})
+}
+
+// fuzzReadAll reads messages until an error, checking each, and returns that error.
+func fuzzReadAll(c *Conn, messages *int) error {
+	ctx := context.Background()
+	buf := make([]byte, 7)
+	for i := 0; ; i++ {
+		var (
+			typ MessageType
+			p   []byte
+			err error
+		)
+		if i%2 == 0 {
+			typ, p, err = c.Read(ctx)
+		} else {
+			var r io.Reader
+			typ, r, err = c.Reader(ctx)
+			for err == nil {
+				var n int
+				n, err = r.Read(buf)
+				p = append(p, buf[:n]...)
+				if len(p) > fuzzReadLimit {
+					return fmt.Errorf("message reader gave %d bytes, over the limit", len(p))
+				}
+			}
+			if err == io.EOF {
+				err = nil
+			}
+		}
+		if err != nil {
+			return err
+		}
+		*messages++
+		if len(p) > fuzzReadLimit {
+			return fmt.Errorf("message of %d bytes, over the limit", len(p))
+		}
+		if typ != MessageText && typ != MessageBinary {
+			return fmt.Errorf("message of type %v", typ)
+		}
+		if typ == MessageText && !utf8.Valid(p) {
+			return fmt.Errorf("text message %q is not valid UTF-8", p)
+		}
+	}
+}
+
+// connFuzzSeed is one corpus file of FuzzConn.
+type connFuzzSeed struct {
+	name string
+	args []any // asClient bool, chunk byte, stream []byte
+}
+
+// connFuzzSeeds are streams of real frames, made by the raw peer's encoder: what a
+// client sends a server Conn (masked) and what a server sends a client Conn.
+func connFuzzSeeds() []connFuzzSeed {
+	var seeds []connFuzzSeed
+	for _, asClient := range []bool{false, true} {
+		var key []byte
+		if !asClient {
+			key = []byte{0x37, 0xfa, 0x21, 0x3d}
+		}
+		fr := func(fin bool, op opcode, payload []byte) []byte {
+			return encodeWireFrame(fin, op, key, payload)
+		}
+		cat := func(frames ...[]byte) []byte {
+			var b []byte
+			for _, f := range frames {
+				b = append(b, f...)
+			}
+			return b
+		}
+		role := roleOf(asClient) + "-conn-"
+		add := func(name string, chunk byte, stream []byte) {
+			seeds = append(seeds, connFuzzSeed{role + name, []any{asClient, chunk, stream}})
+		}
+		add("text", 0, fr(true, opText, []byte("hello, はやて")))
+		add("binary-16bit-length", 0, fr(true, opBinary, binaryPayload(300)))
+		add("empty-messages", 1, cat(fr(true, opText, nil), fr(true, opBinary, nil), fr(false, opText, nil), fr(true, opContinuation, nil)))
+		add("fragmented-with-control", 3, cat(
+			fr(false, opText, []byte("hé")[:2]),
+			fr(true, opPing, []byte("ping")),
+			fr(false, opContinuation, []byte("é✓")[1:]),
+			fr(true, opPong, []byte("pong")),
+			fr(true, opContinuation, []byte("!")),
+			fr(true, opBinary, []byte{0, 1, 2}),
+		))
+		add("ping-125", 0, cat(fr(true, opPing, binaryPayload(125)), fr(true, opText, []byte("after"))))
+		add("close-with-reason", 0, cat(fr(true, opText, []byte("bye")), fr(true, opClose, closePayload(StatusGoingAway, "shutting down"))))
+		add("close-empty", 2, fr(true, opClose, nil))
+		add("data-after-close", 0, cat(fr(true, opClose, closePayload(StatusNormalClosure, "")), fr(true, opText, []byte("late"))))
+		add("at-limit", 0, fr(true, opBinary, binaryPayload(fuzzReadLimit)))
+		add("over-limit-fragments", 0, cat(fr(false, opBinary, binaryPayload(fuzzReadLimit-1)), fr(true, opContinuation, []byte("ab"))))
+		add("64bit-length", 0, fr(true, opBinary, binaryPayload(70000)))
+		add("truncated", 0, fr(true, opText, []byte("cut short"))[:8])
+		add("invalid-utf8-fragment", 1, cat(fr(false, opText, []byte{0xce}), fr(true, opContinuation, []byte{0x41})))
+		var wrongKey []byte // masked from a server, unmasked from a client
+		if asClient {
+			wrongKey = []byte{1, 2, 3, 4}
+		}
+		add("wrong-masking", 0, encodeWireFrame(true, opText, wrongKey, []byte("x")))
+	}
+	return seeds
+}
+
+// writeConnFuzzSeeds writes seeds as the go command's corpus files.
+func writeConnFuzzSeeds(t *testing.T, seeds []connFuzzSeed) {
+	t.Helper()
+	dir := filepath.Join("testdata", "fuzz", "FuzzConn")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range seeds {
+		var b strings.Builder
+		b.WriteString("go test fuzz v1\n")
+		for _, a := range s.args {
+			switch v := a.(type) {
+			case bool:
+				fmt.Fprintf(&b, "bool(%v)\n", v)
+			case byte:
+				fmt.Fprintf(&b, "byte(%q)\n", v)
+			case []byte:
+				fmt.Fprintf(&b, "[]byte(%q)\n", v)
+			default:
+				t.Fatalf("seed %s: unsupported argument type %T", s.name, a)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, s.name), []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestWriteConnFuzzSeeds regenerates testdata/fuzz/FuzzConn:
+//
+//	HAYATE_WRITE_FUZZ_SEEDS=1 go test -run '^TestWriteConnFuzzSeeds$' .
+func TestWriteConnFuzzSeeds(t *testing.T) {
+	if os.Getenv("HAYATE_WRITE_FUZZ_SEEDS") == "" {
+		t.Skip("set HAYATE_WRITE_FUZZ_SEEDS=1 to regenerate testdata/fuzz/FuzzConn")
+	}
+	writeConnFuzzSeeds(t, connFuzzSeeds())
+}

@@ -1,0 +1,203 @@
+package websocket
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+)
+
+// AcceptOptions configures the server side of the opening handshake. A nil
+// *AcceptOptions means the zero value; Accept and Server never modify it.
+type AcceptOptions struct {
+	// Subprotocols lists the application subprotocols the server speaks, most preferred
+	// first. The first one the client also offers is chosen; none means no subprotocol.
+	Subprotocols []string
+
+	// OriginPatterns lists the hosts, besides the request's own Host, from which browsers
+	// may connect: patterns in path.Match syntax matched, case-insensitively, against the
+	// host (and port) of the Origin header, such as "example.com", "*.example.com" or
+	// "localhost:*". Requests without an Origin header (non-browser clients) are always
+	// accepted. Empty means same-origin only.
+	OriginPatterns []string
+
+	// InsecureSkipOriginCheck accepts every Origin. It lets any web page the user visits
+	// open a connection carrying the user's cookies (cross-site WebSocket hijacking):
+	// prefer OriginPatterns. False, the default, checks the origin.
+	InsecureSkipOriginCheck bool
+
+	// ResponseHeader holds extra headers for the 101 response, such as Set-Cookie. The
+	// headers of the handshake itself may not be set here. Nil means none.
+	ResponseHeader http.Header
+
+	// ReadLimit is the largest message, in bytes, the connection accepts; see
+	// [Conn.SetReadLimit]. Zero means 1 MiB; negative means no limit.
+	ReadLimit int64
+
+	// HandshakeTimeout bounds reading the request and writing the response in [Server].
+	// Zero means 10 seconds. [Accept] leaves timeouts to the http.Server.
+	HandshakeTimeout time.Duration
+
+	// MaxHeaderBytes caps the size of the request line and headers that [Server] reads;
+	// a larger request is answered with 431. Zero means 32 KiB. [Accept] leaves this to
+	// the http.Server.
+	MaxHeaderBytes int
+}
+
+const (
+	defaultHandshakeTimeout = 10 * time.Second
+	defaultMaxHeaderBytes   = 32 << 10
+)
+
+// upgrade checks r and returns the key and subprotocol, or the rejection.
+func (o *AcceptOptions) upgrade(r *http.Request) (key, subprotocol string, herr *HandshakeError) {
+	key, herr = checkRequest(r)
+	if herr != nil {
+		return "", "", herr
+	}
+	if !o.InsecureSkipOriginCheck {
+		if herr = checkOrigin(r, o.OriginPatterns); herr != nil {
+			return "", "", herr
+		}
+	}
+	return key, selectSubprotocol(r.Header, o.Subprotocols), nil
+}
+
+// Accept upgrades an HTTP request to a WebSocket connection (RFC 6455 §4.2). It checks the
+// request, including its origin; if the request is not acceptable, Accept writes an HTTP
+// error (400, 403, 405 or 426, with a short plain-text reason) and returns a
+// *HandshakeError. Otherwise it takes the connection over from net/http (through
+// http.ResponseController, so middleware that wraps the ResponseWriter works if it
+// implements Unwrap) and writes the 101 response.
+//
+// After Accept returns a Conn, the handler must not use w or r.Body, and the request's
+// context no longer follows the connection.
+func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn, error) {
+	var o AcceptOptions
+	if opts != nil {
+		o = *opts
+	}
+	key, subprotocol, herr := o.upgrade(r)
+	if herr != nil {
+		for name, v := range rejectionHeader(herr.Status) {
+			w.Header()[name] = v
+		}
+		http.Error(w, herr.Reason, herr.Status)
+		return nil, herr
+	}
+	resp, err := appendResponse(nil, key, subprotocol, o.ResponseHeader)
+	if err != nil {
+		herr := err.(*HandshakeError)
+		herr.Status = http.StatusInternalServerError
+		http.Error(w, "bad WebSocket response header", herr.Status)
+		return nil, herr
+	}
+	nc, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		herr := &HandshakeError{Status: http.StatusInternalServerError, Reason: "cannot take over the connection", Err: err}
+		http.Error(w, "cannot upgrade this connection", herr.Status)
+		return nil, herr
+	}
+	// net/http leaves the hijacked connection's deadlines as they were.
+	_ = nc.SetDeadline(time.Time{})
+	if _, err := nc.Write(resp); err != nil {
+		_ = nc.Close()
+		return nil, &HandshakeError{Reason: "write response", Err: err}
+	}
+	return newConn(connConfig{
+		nc:          nc,
+		buffered:    takeBuffered(brw.Reader),
+		subprotocol: subprotocol,
+		readLimit:   o.ReadLimit,
+	}), nil
+}
+
+// takeBuffered returns a copy of what br has buffered: bytes the peer sent right after
+// its side of the handshake.
+func takeBuffered(br *bufio.Reader) []byte {
+	n := br.Buffered()
+	if n == 0 {
+		return nil
+	}
+	b, _ := br.Peek(n)
+	return append([]byte(nil), b...)
+}
+
+// Server runs the server side of the opening handshake on nc, a connection accepted
+// without net/http: it reads the request (at most MaxHeaderBytes, within
+// HandshakeTimeout and ctx), checks it as [Accept] does and writes the response. It
+// returns the request, if one could be read, so the caller can look at its path and
+// headers.
+//
+// If the handshake fails, Server writes the HTTP error response when there is one to
+// write and returns a *HandshakeError; closing nc is left to the caller.
+func Server(ctx context.Context, nc net.Conn, opts *AcceptOptions) (*Conn, *http.Request, error) {
+	var o AcceptOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.HandshakeTimeout <= 0 {
+		o.HandshakeTimeout = defaultHandshakeTimeout
+	}
+	if o.MaxHeaderBytes <= 0 {
+		o.MaxHeaderBytes = defaultMaxHeaderBytes
+	}
+	// ctx's own deadline takes effect through the watch, so that an interrupted handshake
+	// reports ctx's error.
+	_ = nc.SetDeadline(time.Now().Add(o.HandshakeTimeout))
+	stop := watch(ctx, nc, setDeadline)
+	defer stop()
+
+	lr := &io.LimitedReader{R: nc, N: int64(o.MaxHeaderBytes)}
+	br := bufio.NewReader(lr)
+	r, err := http.ReadRequest(br)
+	if err != nil {
+		herr := &HandshakeError{Reason: "read request", Err: err}
+		switch {
+		case ctx.Err() != nil:
+			herr.Err = ctx.Err()
+		case errors.Is(err, os.ErrDeadlineExceeded):
+		case lr.N <= 0:
+			herr.Status, herr.Reason = http.StatusRequestHeaderFieldsTooLarge, "request header too large"
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
+		default:
+			herr.Status, herr.Reason = http.StatusBadRequest, "malformed HTTP request"
+		}
+		if herr.Status != 0 {
+			_, _ = nc.Write(appendRejection(nil, herr))
+		}
+		return nil, nil, herr
+	}
+	key, subprotocol, herr := o.upgrade(r)
+	if herr != nil {
+		_, _ = nc.Write(appendRejection(nil, herr))
+		return nil, r, herr
+	}
+	resp, err := appendResponse(nil, key, subprotocol, o.ResponseHeader)
+	if err != nil {
+		herr := err.(*HandshakeError)
+		herr.Status = http.StatusInternalServerError
+		_, _ = nc.Write(appendRejection(nil, herr))
+		return nil, r, herr
+	}
+	if _, err := nc.Write(resp); err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return nil, r, &HandshakeError{Reason: "write response", Err: err}
+	}
+	if stop() {
+		return nil, r, &HandshakeError{Reason: "handshake interrupted", Err: ctx.Err()}
+	}
+	_ = nc.SetDeadline(time.Time{})
+	return newConn(connConfig{
+		nc:          nc,
+		buffered:    takeBuffered(br),
+		subprotocol: subprotocol,
+		readLimit:   o.ReadLimit,
+	}), r, nil
+}
