@@ -56,6 +56,9 @@ var (
 // must keep reading so that pings, pongs and close frames are handled. Writes from any
 // number of goroutines are serialised: messages never interleave, and control frames go
 // out between the frames of a message being streamed.
+//
+// Pongs are written ahead of the next frame that goes out, or by a short-lived goroutine
+// when nothing else is being written, so the reading goroutine never waits to write.
 type Conn struct {
 	nc          net.Conn
 	client      bool
@@ -82,13 +85,16 @@ type Conn struct {
 	closing atomic.Bool                             // a close frame went out: no more frames
 	ended   atomic.Bool                             // the read side has ended (see linger)
 
-	// A pong owed to the peer, left by the reader when a writer held frameMu; whoever
-	// releases frameMu next sends it (see unlockFrame), so the reader never waits on a
-	// writer that may itself wait on the peer reading.
-	pongMu      sync.Mutex
-	pongPending atomic.Bool
-	pongLen     int
-	pongBuf     [maxControlPayload]byte
+	// Control frames owed to the peer while someone else held frameMu: a pong left by the
+	// reader, a ping left by Ping. Whoever releases frameMu next sends them (see
+	// unlockFrame), so neither waits on a writer that may itself wait on the peer.
+	ctlMu      sync.Mutex
+	ctlPending atomic.Bool
+	flusher    atomic.Bool // a flushControl goroutine is on its way
+	pongQ      []byte      // pongs owed, each as a length byte and the payload
+	pongCount  int
+	pingOwed   bool
+	pingOwedID uint64
 
 	pingMu  sync.Mutex
 	pingSeq uint64
@@ -294,12 +300,21 @@ func (c *Conn) handleControl(h header) error {
 	switch h.op {
 	case opPing:
 		// Only the latest unanswered ping needs its pong (RFC 6455 §5.5.3).
-		c.pongMu.Lock()
-		c.pongLen = copy(c.pongBuf[:], p)
-		c.pongPending.Store(true)
-		c.pongMu.Unlock()
-		if c.frameMu.TryLock() {
-			c.unlockFrame()
+		c.ctlMu.Lock()
+		if c.pongCount == maxQueuedPongs {
+			// A peer pinging faster than we can answer gets answers to its latest
+			// pings only, which RFC 6455 §5.5.3 allows.
+			c.pongQ, c.pongCount = c.pongQ[:0], 0
+		}
+		c.pongQ = append(append(c.pongQ, byte(len(p))), p...)
+		c.pongCount++
+		c.ctlPending.Store(true)
+		c.ctlMu.Unlock()
+		// The reader must not wait to write: the peer may be waiting to write too. The
+		// next frame written carries the pong ahead of it; if none is being written, a
+		// flusher sends it.
+		if c.flusher.CompareAndSwap(false, true) {
+			go c.flushControl()
 		}
 	case opPong:
 		if len(p) == 8 {
@@ -558,6 +573,7 @@ func (m *messageReader) abandon() error {
 	}
 	m.active = false
 	m.stop()
+	m.err = m.c.closedErr() // never io.EOF: the message was cut short
 	n := m.remaining
 	m.remaining = 0
 	return m.c.rd.discard(n)
@@ -769,7 +785,7 @@ func (c *Conn) writeFrame(fin bool, op opcode, p []byte) error {
 	if c.client {
 		h.key = newMaskKey()
 	}
-	c.frameMu.Lock()
+	c.lockFrame()
 	defer c.unlockFrame()
 	if c.closing.Load() {
 		return c.closedErr()
@@ -827,7 +843,7 @@ func (c *Conn) writeBuffered(fin bool, op opcode, buf []byte, n int) error {
 	hdr := appendHeader(hb[:0], h)
 	start := maxHeaderSize - len(hdr)
 	copy(buf[start:], hdr)
-	c.frameMu.Lock()
+	c.lockFrame()
 	if c.closing.Load() {
 		c.unlockFrame()
 		return c.closedErr()
@@ -844,28 +860,70 @@ func (c *Conn) writeBuffered(fin bool, op opcode, buf []byte, n int) error {
 // writeControl writes a control frame. After a close frame has gone out, nothing more
 // does.
 func (c *Conn) writeControl(op opcode, p []byte) error {
-	c.frameMu.Lock()
+	c.lockFrame()
 	defer c.unlockFrame()
 	return c.writeControlLocked(op, p)
 }
 
-// unlockFrame releases frameMu, sending first the pong a reader may have left pending.
-// A reader that leaves one after the check here finds frameMu free, or held by someone
-// whose own unlockFrame sends it.
+// lockFrame takes frameMu and sends the control frames owed, so that a pong goes out
+// before anything written after its ping was read.
+func (c *Conn) lockFrame() {
+	c.frameMu.Lock()
+	if c.ctlPending.Load() {
+		c.sendPendingControl()
+	}
+}
+
+// flushControl sends the control frames owed when no writer is there to carry them.
+func (c *Conn) flushControl() {
+	c.frameMu.Lock()
+	c.flusher.Store(false) // a later ping starts another flusher, or is seen below
+	c.unlockFrame()
+}
+
+// unlockFrame releases frameMu, sending first the control frames left pending. Whoever
+// leaves one after the check here finds frameMu free, or held by someone whose own
+// unlockFrame sends it.
 func (c *Conn) unlockFrame() {
 	for {
-		if c.pongPending.Load() {
-			c.pongMu.Lock()
-			var p [maxControlPayload]byte
-			n := copy(p[:], c.pongBuf[:c.pongLen])
-			c.pongPending.Store(false)
-			c.pongMu.Unlock()
-			_ = c.writeControlLocked(opPong, p[:n]) // after a close frame, no pong is owed
+		if c.ctlPending.Load() {
+			c.sendPendingControl()
 		}
 		c.frameMu.Unlock()
-		if !c.pongPending.Load() || !c.frameMu.TryLock() {
+		if !c.ctlPending.Load() || !c.frameMu.TryLock() {
 			return
 		}
+	}
+}
+
+// maxQueuedPongs bounds the pongs owed at once.
+const maxQueuedPongs = 16
+
+// sendPendingControl sends the pongs and the ping owed. The caller holds frameMu. After
+// a close frame, none is owed any more, and errors end the connection anyway.
+func (c *Conn) sendPendingControl() {
+	var pongs [maxQueuedPongs * (1 + maxControlPayload)]byte
+	var ping [8]byte
+	c.ctlMu.Lock()
+	n := copy(pongs[:], c.pongQ)
+	if cap(c.pongQ) > 4*(1+maxControlPayload) {
+		c.pongQ = nil // a burst is over: do not keep its memory
+	} else {
+		c.pongQ = c.pongQ[:0]
+	}
+	c.pongCount = 0
+	sendPing := c.pingOwed
+	binary.BigEndian.PutUint64(ping[:], c.pingOwedID)
+	c.pingOwed = false
+	c.ctlPending.Store(false)
+	c.ctlMu.Unlock()
+	for i := 0; i < n; {
+		l := int(pongs[i])
+		_ = c.writeControlLocked(opPong, pongs[i+1:i+1+l])
+		i += 1 + l
+	}
+	if sendPing {
+		_ = c.writeControlLocked(opPing, ping[:])
 	}
 }
 
@@ -896,8 +954,9 @@ func (c *Conn) writeControlLocked(op opcode, p []byte) error {
 
 // Ping sends a ping and waits for the matching pong, or a pong to a later ping (a peer
 // may answer only the most recent one). Another goroutine must be reading from the
-// connection for the pong to be seen. If ctx ends while the ping frame is being written
-// to a peer that does not read, the connection is closed.
+// connection for the pong to be seen. If a message is being written, the ping goes out
+// after its current frame. If ctx ends while Ping itself is writing the ping frame to a
+// peer that does not read, the connection is closed, since the frame is cut short.
 func (c *Conn) Ping(ctx context.Context) error {
 	ch := make(chan struct{})
 	c.pingMu.Lock()
@@ -912,16 +971,27 @@ func (c *Conn) Ping(ctx context.Context) error {
 		c.pingMu.Lock()
 		delete(c.pings, id)
 		c.pingMu.Unlock()
+		c.ctlMu.Lock()
+		if c.pingOwed && c.pingOwedID == id { // never sent: withdraw it
+			c.pingOwed = false
+			c.ctlPending.Store(c.pongCount > 0)
+		}
+		c.ctlMu.Unlock()
 	}()
-	var p [8]byte
-	binary.BigEndian.PutUint64(p[:], id)
-	stop := watch(ctx, c.nc, setWriteDeadline)
-	err := c.writeControl(opPing, p[:])
-	if stop() && err != nil {
-		return fmt.Errorf("websocket: ping interrupted: %w: %w", ctx.Err(), net.ErrClosed)
+	if c.closing.Load() {
+		return c.closedErr()
 	}
-	if err != nil {
-		return err
+	c.ctlMu.Lock()
+	c.pingOwed, c.pingOwedID = true, id
+	c.ctlPending.Store(true)
+	c.ctlMu.Unlock()
+	if c.frameMu.TryLock() {
+		// Only our own frame is written under this deadline.
+		stop := watch(ctx, c.nc, setWriteDeadline)
+		c.unlockFrame()
+		if stop() && c.doneErr() != nil {
+			return fmt.Errorf("websocket: ping interrupted: %w: %w", ctx.Err(), net.ErrClosed)
+		}
 	}
 	select {
 	case <-ch:
@@ -933,9 +1003,14 @@ func (c *Conn) Ping(ctx context.Context) error {
 	}
 }
 
-// pong wakes the Ping waiting for id and those waiting for earlier pings.
+// pong wakes the Ping waiting for id and those waiting for earlier pings. An id this
+// Conn never sent (a peer's own 8-byte heartbeat, say) wakes nobody.
 func (c *Conn) pong(id uint64) {
 	c.pingMu.Lock()
+	if id == 0 || id > c.pingSeq {
+		c.pingMu.Unlock()
+		return
+	}
 	for pid, ch := range c.pings {
 		if pid <= id {
 			close(ch)

@@ -1,6 +1,7 @@
 package websocket
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -428,4 +429,40 @@ func TestCloseDuringMessage(t *testing.T) {
 			t.Errorf("reader after Close: (%d, %v), want an error wrapping net.ErrClosed", n, err)
 		}
 	})
+}
+
+// TestCloseDuringRead calls Close while Read is receiving a large message. Read reads a
+// message in many calls to the message reader, and Close may drain the connection
+// between two of them: Read must then fail, never return part of the message as if it
+// were whole.
+func TestCloseDuringRead(t *testing.T) {
+	const size = 4 << 20
+	want := binaryPayload(size)
+	truncated := 0
+	for i := 0; i < 20; i++ {
+		srv, cli := newPair(t, viaTCP, nil, &DialOptions{ReadLimit: -1})
+		werr := goErr(func() error { return writeStreamed.write(context.Background(), srv, MessageBinary, want) })
+		got := make(chan readResult, 1)
+		go func() {
+			typ, b, err := cli.Read(context.Background())
+			got <- readResult{typ, b, err}
+		}()
+		time.Sleep(time.Duration(i%5) * time.Millisecond)
+		closed := goErr(func() error { return cli.Close(StatusGoingAway, "") })
+		// The server reads nothing: it sees the close frame only through its reader.
+		smsgs := startReading(srv)
+		m := nextMessage(t, got)
+		if m.err == nil && !bytes.Equal(m.p, want) {
+			truncated++
+			t.Errorf("BUG: Read returned %d of %d bytes and no error while Close ran", len(m.p), size)
+		}
+		waitErr(t, "Close", closed)
+		waitErr(t, "write", werr)
+		nextMessage(t, smsgs)
+		srv.CloseNow()
+		cli.CloseNow()
+		if truncated > 0 {
+			break
+		}
+	}
 }

@@ -135,15 +135,14 @@ func concPing(c *Conn, stop <-chan struct{}) error {
 }
 
 // TestConcurrentWrites runs concWriters goroutines writing to one side while another
-// pings it. Over TCP both sides do this at once. Over net.Pipe, which has no buffer,
-// only one side writes: if both did, each reader could block answering a ping while
-// its own side's writer holds the connection waiting for the other reader (see
+// pings it, one way and both ways at once. Both ways over net.Pipe, which has no buffer,
+// needs each reader to answer pings without waiting for its own side's writers (see
 // TestPongBlockedByWriter).
 func TestConcurrentWrites(t *testing.T) {
 	for _, tc := range []struct {
 		tr   transport
 		both bool
-	}{{viaPipe, false}, {viaTCP, false}, {viaTCP, true}} {
+	}{{viaPipe, false}, {viaPipe, true}, {viaTCP, false}, {viaTCP, true}} {
 		name := string(tc.tr) + "/one-way"
 		if tc.both {
 			name = string(tc.tr) + "/both-ways"
@@ -370,4 +369,45 @@ func TestPongBlockedByWriter(t *testing.T) {
 	cli.CloseNow()
 	writers.Wait()
 	readers.Wait()
+}
+
+// TestPingBothWays has two Conns, each reading all the time, ping each other as fast as
+// they can, over net.Pipe (where every write waits for the other side to read) and TCP.
+// If a reader wrote its pong itself, both readers could be writing a pong to each other at
+// the same moment over the pipe and neither would read again. Round after round, the race
+// is found quickly if it is there.
+func TestPingBothWays(t *testing.T) {
+	for round := 0; round < 10; round++ {
+		tr := []transport{viaPipe, viaTCP}[round%2]
+		srv, cli := newPair(t, tr, nil, nil)
+		sm, cm := startReading(srv), startReading(cli)
+		errs := make(chan error, 2)
+		for _, c := range []*Conn{srv, cli} {
+			go func() {
+				for i := 0; i < 3000; i++ {
+					ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+					err := c.Ping(ctx)
+					cancel()
+					if err != nil {
+						errs <- fmt.Errorf("ping %d: %w", i, err)
+						return
+					}
+				}
+				errs <- nil
+			}()
+		}
+		var failed error
+		for range 2 {
+			if err := <-errs; err != nil && failed == nil {
+				failed = err
+			}
+		}
+		srv.CloseNow()
+		cli.CloseNow()
+		nextMessage(t, sm)
+		nextMessage(t, cm)
+		if failed != nil {
+			t.Fatalf("round %d over %s: %v: the readers were blocked writing pongs to each other", round, tr, failed)
+		}
+	}
 }

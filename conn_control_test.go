@@ -3,6 +3,7 @@ package websocket
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -176,18 +177,14 @@ func TestPingClosed(t *testing.T) {
 	}
 }
 
-// TestConcurrentPings runs Pings from several goroutines between two Conns. Over TCP
-// both ends ping at once; over net.Pipe, which has no buffer, one end at a time (see
-// TestPingBothWaysPipe).
+// TestConcurrentPings runs Pings from several goroutines between two Conns: from one
+// end at a time, then from both at once.
 func TestConcurrentPings(t *testing.T) {
 	for _, tr := range []transport{viaPipe, viaTCP} {
 		t.Run(string(tr), func(t *testing.T) {
 			srv, cli := newPair(t, tr, nil, nil)
 			sm, cm := startReading(srv), startReading(cli)
-			phases := [][]*Conn{{srv, cli}}
-			if tr == viaPipe {
-				phases = [][]*Conn{{srv}, {cli}}
-			}
+			phases := [][]*Conn{{srv}, {cli}, {srv, cli}}
 			for _, pingers := range phases {
 				var errs []<-chan error
 				for i := 0; i < 8; i++ {
@@ -288,4 +285,58 @@ func TestPingCoalescedPong(t *testing.T) {
 			<-first
 		}
 	})
+}
+
+// TestPingIgnoresForeignPong has a Ping waiting while the peer sends unsolicited 8-byte
+// pongs, such as a heartbeat carrying a timestamp: they do not answer the ping, and the
+// Ping must go on waiting for its own pong.
+func TestPingIgnoresForeignPong(t *testing.T) {
+	rawRoles(t, func(t *testing.T, tr transport, peerIsClient bool) {
+		c, p := newWirePair(t, tr, peerIsClient)
+		startReading(c)
+		done := goErr(func() error { return c.Ping(context.Background()) })
+		ping := p.next()
+		if ping.op != opPing {
+			t.Fatalf("got %v, want a ping", ping)
+		}
+		heartbeat := binary.BigEndian.AppendUint64(nil, uint64(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).UnixMilli()))
+		p.mustSend(true, opPong, heartbeat)
+		p.mustSend(true, opPong, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
+		select {
+		case err := <-done:
+			t.Errorf("BUG: Ping returned %v on an unsolicited pong %x (its ping was %x): pongs carrying an ID above any ping sent count as answers", err, heartbeat, ping.payload)
+			return
+		case <-time.After(quietPeriod):
+		}
+		p.mustSend(true, opPong, ping.payload)
+		waitErr(t, "Ping", done)
+	})
+}
+
+// TestPingTimeoutDuringWrite runs a Ping with a short timeout, as a keepalive would,
+// while a large message is being written to a peer that reads it slowly. The ping
+// cannot go out before the message's frame is done, so the Ping times out; but that
+// must not cut the message, whose own context is fine.
+func TestPingTimeoutDuringWrite(t *testing.T) {
+	for _, tr := range []transport{viaPipe, viaTCP} {
+		t.Run(string(tr), func(t *testing.T) {
+			srv, cli := newPair(t, tr, nil, &DialOptions{ReadLimit: -1})
+			want := binaryPayload(32 << 20)
+			werr := goErr(func() error { return srv.Write(context.Background(), MessageBinary, want) })
+			// Let the write start and block on the peer, which does not read yet.
+			time.Sleep(50 * time.Millisecond)
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer cancel()
+			if err := waitErr(t, "Ping", goErr(func() error { return srv.Ping(ctx) })); !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("Ping: %v, want context.DeadlineExceeded", err)
+			}
+			typ, got, err := cli.Read(context.Background())
+			if err != nil || typ != MessageBinary || !bytes.Equal(got, want) {
+				t.Errorf("BUG: message written while a Ping timed out: %d of %d bytes, %v (the Ping's deadline cut the message's frame)", len(got), len(want), err)
+			}
+			if err := waitErr(t, "Write", werr); err != nil {
+				t.Errorf("Write: %v", err)
+			}
+		})
+	}
 }
