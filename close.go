@@ -248,7 +248,16 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 
 // CloseNow closes the connection at once, without the close handshake. Blocked calls
 // return errors wrapping net.ErrClosed. A second call returns such an error too.
+//
+// On a connection that is already ending (it has sent its close frame after a protocol
+// violation or the peer's close, and waits a few seconds at most for the peer to close
+// TCP), CloseNow returns that error and lets the wait finish: closing with unread data
+// would reset the connection and could destroy the close frame before the peer reads it.
+// So the usual "defer c.CloseNow()" in a handler does not cut a close handshake short.
 func (c *Conn) CloseNow() error {
+	if c.ended.Load() {
+		return c.closedErr()
+	}
 	if !c.finish(nil) {
 		return c.closedErr()
 	}

@@ -579,6 +579,9 @@ func (m *messageReader) abandon() error {
 	return m.c.rd.discard(n)
 }
 
+// firstReadAlloc caps what Read allocates on the strength of a declared length.
+const firstReadAlloc = 4 << 10
+
 // readAll reads the rest of the message. The buffer grows with what arrives; the declared
 // length only caps the growth of the last frame, so a peer cannot make it allocate memory
 // it does not fill.
@@ -589,7 +592,9 @@ func (m *messageReader) readAll() ([]byte, error) {
 		}
 		return []byte{}, nil
 	}
-	b := make([]byte, 0, min(m.remaining, readBufSize))
+	// The first allocation may follow the declared length, up to a few KiB that a lying
+	// peer could waste; past that, the buffer grows only as payload arrives.
+	b := make([]byte, 0, min(m.remaining, firstReadAlloc))
 	for {
 		if len(b) == cap(b) {
 			want := max(2*cap(b), readBufSize)
