@@ -38,8 +38,8 @@ var layerRules = []layerRule{
 		forbids: []string{"net", "context"},
 	},
 	{
-		files:   func(n string) bool { return n == "conn.go" || n == "close.go" },
-		what:    "conn.go and close.go (the record layer)",
+		files:   func(n string) bool { return n == "conn.go" || n == "write.go" || n == "close.go" },
+		what:    "conn.go, write.go and close.go (the record layer)",
 		forbids: []string{"net/http"},
 	},
 	{

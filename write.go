@@ -1,0 +1,420 @@
+package websocket
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+)
+
+// This file is the sending half of Conn: data messages whole and streamed, control
+// frames, and Ping.
+
+// writeBufSize is the size of the pooled buffers writes go through; a streamed message
+// goes out in frames of up to writeBufSize-maxHeaderSize bytes.
+const writeBufSize = 16 << 10
+
+var writeBufPool = sync.Pool{New: func() any { return new([writeBufSize]byte) }}
+
+// lockMessage waits for the right to write a data message.
+func (c *Conn) lockMessage(ctx context.Context) error {
+	select {
+	case c.msgSem <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case c.msgSem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("websocket: wait to write: %w", ctx.Err())
+	case <-c.cs.done:
+		return c.closedErr()
+	}
+}
+
+func (c *Conn) unlockMessage() { <-c.msgSem }
+
+// Write sends p as one message of type typ, in a single frame. For a text message, p
+// must be valid UTF-8.
+//
+// If ctx ends before the message starts to go out, Write returns ctx.Err(); if it ends
+// while the frame is being written, the connection is closed, since the peer would see a
+// frame cut short.
+func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
+	if typ != MessageText && typ != MessageBinary {
+		return errInvalidMessageType
+	}
+	if err := c.lockMessage(ctx); err != nil {
+		return err
+	}
+	defer c.unlockMessage()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	stop := watch(ctx, c.nc, setWriteDeadline)
+	err := c.writeFrame(true, opcode(typ), p)
+	if stop() && err != nil {
+		return fmt.Errorf("websocket: write interrupted: %w: %w", ctx.Err(), net.ErrClosed)
+	}
+	return err
+}
+
+// Writer returns a writer for one message of type typ, which is sent as it is written, in
+// frames of up to about 16 KiB: nothing is buffered whole. Close the writer to finish the
+// message; until then other data messages wait (control frames do not). The writer must
+// not be used after Close: the Conn reuses it for its next message, which is what keeps
+// streaming free of allocations.
+//
+// ctx governs the whole message, until the writer is closed. If it ends while a frame is
+// being written, the connection is closed.
+func (c *Conn) Writer(ctx context.Context, typ MessageType) (io.WriteCloser, error) {
+	if typ != MessageText && typ != MessageBinary {
+		return nil, errInvalidMessageType
+	}
+	if err := c.lockMessage(ctx); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		c.unlockMessage()
+		return nil, err
+	}
+	if c.closing.Load() {
+		c.unlockMessage()
+		return nil, c.closedErr()
+	}
+	w := &c.w
+	w.op = opcode(typ)
+	w.buf = writeBufPool.Get().(*[writeBufSize]byte)
+	w.n = 0
+	w.ctx = ctx
+	w.stop = watch(ctx, c.nc, setWriteDeadline)
+	return w, nil
+}
+
+// messageWriter streams one data message; Conn.Writer hands it out.
+type messageWriter struct {
+	c    *Conn
+	op   opcode // of the next frame: the message type first, then continuation
+	buf  *[writeBufSize]byte
+	n    int // payload bytes at buf[maxHeaderSize:]
+	ctx  context.Context
+	stop func() bool
+}
+
+// Write adds p to the message, sending full frames as the buffer fills.
+func (w *messageWriter) Write(p []byte) (int, error) {
+	if w.buf == nil {
+		return 0, errWriterClosed
+	}
+	written := 0
+	for len(p) > 0 {
+		if w.n == writeBufSize-maxHeaderSize {
+			if err := w.flush(false); err != nil {
+				return written, err
+			}
+		}
+		if w.n == 0 && len(p) > writeBufSize-maxHeaderSize && !w.c.client {
+			// Nothing buffered and more than a buffer's worth: send it straight from p,
+			// keeping the last bytes back so that Close has a final frame to send.
+			k := len(p) - (writeBufSize - maxHeaderSize)
+			if err := w.c.writeFrame(false, w.op, p[:k]); err != nil {
+				return written, w.failed(err)
+			}
+			w.op = opContinuation
+			written += k
+			p = p[k:]
+		}
+		k := copy(w.buf[maxHeaderSize+w.n:], p)
+		w.n += k
+		written += k
+		p = p[k:]
+	}
+	return written, nil
+}
+
+// Close sends the last frame of the message.
+func (w *messageWriter) Close() error {
+	if w.buf == nil {
+		return errWriterClosed
+	}
+	err := w.flush(true)
+	writeBufPool.Put(w.buf)
+	w.buf = nil
+	if w.stop() {
+		err = w.failed(err)
+	}
+	w.stop = nil
+	w.ctx = nil
+	w.c.unlockMessage()
+	return err
+}
+
+func (w *messageWriter) flush(fin bool) error {
+	err := w.c.writeBuffered(fin, w.op, w.buf[:], w.n)
+	w.op = opContinuation
+	w.n = 0
+	if err != nil {
+		return w.failed(err)
+	}
+	return nil
+}
+
+// failed reports err, or that the context cut a frame short, which closed the connection.
+func (w *messageWriter) failed(err error) error {
+	if w.ctx != nil && w.ctx.Err() != nil {
+		w.c.finish(w.ctx.Err())
+		return fmt.Errorf("websocket: write interrupted: %w: %w", w.ctx.Err(), net.ErrClosed)
+	}
+	return err
+}
+
+// writeFrame writes one data frame with payload p.
+func (c *Conn) writeFrame(fin bool, op opcode, p []byte) error {
+	if len(p) <= writeBufSize-maxHeaderSize {
+		buf := writeBufPool.Get().(*[writeBufSize]byte)
+		n := copy(buf[maxHeaderSize:], p)
+		err := c.writeBuffered(fin, op, buf[:], n)
+		writeBufPool.Put(buf)
+		return err
+	}
+	h := header{fin: fin, op: op, masked: c.client, length: int64(len(p))}
+	if c.client {
+		h.key = newMaskKey()
+	}
+	c.lockFrame()
+	defer c.unlockFrame()
+	if c.closing.Load() {
+		return c.closedErr()
+	}
+	hdr := appendHeader(c.whdr[:0], h)
+	var err error
+	if !c.client {
+		c.wiov = [2][]byte{hdr, p}
+		c.wvec = c.wiov[:]
+		_, err = c.wvec.WriteTo(c.nc)
+		c.wiov = [2][]byte{}
+		c.wvec = nil
+	} else {
+		err = c.writeMasked(hdr, h.key, p)
+	}
+	if err != nil {
+		c.finish(err)
+		return c.closedErr()
+	}
+	return nil
+}
+
+// writeMasked writes hdr and then p masked with key, through a pooled buffer so that p is
+// left as it was. The caller holds frameMu.
+func (c *Conn) writeMasked(hdr []byte, key uint32, p []byte) error {
+	buf := writeBufPool.Get().(*[writeBufSize]byte)
+	defer writeBufPool.Put(buf)
+	off := copy(buf[:], hdr)
+	for len(p) > 0 {
+		n := copy(buf[off:], p)
+		key = mask(key, buf[off:off+n])
+		if _, err := c.nc.Write(buf[:off+n]); err != nil {
+			return err
+		}
+		p = p[n:]
+		off = 0
+	}
+	if off > 0 { // empty payload: the header alone
+		_, err := c.nc.Write(buf[:off])
+		return err
+	}
+	return nil
+}
+
+// writeBuffered writes one data frame whose payload is buf[maxHeaderSize:maxHeaderSize+n],
+// putting the header just before it so that the frame goes out in one write. A client's
+// payload is masked in place.
+func (c *Conn) writeBuffered(fin bool, op opcode, buf []byte, n int) error {
+	h := header{fin: fin, op: op, masked: c.client, length: int64(n)}
+	if c.client {
+		h.key = newMaskKey()
+		mask(h.key, buf[maxHeaderSize:maxHeaderSize+n])
+	}
+	var hb [maxHeaderSize]byte
+	hdr := appendHeader(hb[:0], h)
+	start := maxHeaderSize - len(hdr)
+	copy(buf[start:], hdr)
+	c.lockFrame()
+	if c.closing.Load() {
+		c.unlockFrame()
+		return c.closedErr()
+	}
+	_, err := c.nc.Write(buf[start : maxHeaderSize+n])
+	c.unlockFrame()
+	if err != nil {
+		c.finish(err)
+		return c.closedErr()
+	}
+	return nil
+}
+
+// writeControl writes a control frame. After a close frame has gone out, nothing more
+// does.
+func (c *Conn) writeControl(op opcode, p []byte) error {
+	c.lockFrame()
+	defer c.unlockFrame()
+	return c.writeControlLocked(op, p)
+}
+
+// lockFrame takes frameMu and sends the control frames owed, so that a pong goes out
+// before anything written after its ping was read.
+func (c *Conn) lockFrame() {
+	c.frameMu.Lock()
+	if c.ctlPending.Load() {
+		c.sendPendingControl()
+	}
+}
+
+// flushControl sends the control frames owed when no writer is there to carry them.
+func (c *Conn) flushControl() {
+	c.frameMu.Lock()
+	c.flusher.Store(false) // a later ping starts another flusher, or is seen below
+	c.unlockFrame()
+}
+
+// unlockFrame releases frameMu, sending first the control frames left pending. Whoever
+// leaves one after the check here finds frameMu free, or held by someone whose own
+// unlockFrame sends it.
+func (c *Conn) unlockFrame() {
+	for {
+		if c.ctlPending.Load() {
+			c.sendPendingControl()
+		}
+		c.frameMu.Unlock()
+		if !c.ctlPending.Load() || !c.frameMu.TryLock() {
+			return
+		}
+	}
+}
+
+// maxQueuedPongs bounds the pongs owed at once.
+const maxQueuedPongs = 16
+
+// sendPendingControl sends the pongs and the ping owed. The caller holds frameMu. After
+// a close frame, none is owed any more, and errors end the connection anyway.
+func (c *Conn) sendPendingControl() {
+	var pongs [maxQueuedPongs * (1 + maxControlPayload)]byte
+	var ping [8]byte
+	c.ctlMu.Lock()
+	n := copy(pongs[:], c.pongQ)
+	if cap(c.pongQ) > 4*(1+maxControlPayload) {
+		c.pongQ = nil // a burst is over: do not keep its memory
+	} else {
+		c.pongQ = c.pongQ[:0]
+	}
+	c.pongCount = 0
+	sendPing := c.pingOwed
+	binary.BigEndian.PutUint64(ping[:], c.pingOwedID)
+	c.pingOwed = false
+	c.ctlPending.Store(false)
+	c.ctlMu.Unlock()
+	for i := 0; i < n; {
+		l := int(pongs[i])
+		_ = c.writeControlLocked(opPong, pongs[i+1:i+1+l])
+		i += 1 + l
+	}
+	if sendPing {
+		_ = c.writeControlLocked(opPing, ping[:])
+	}
+}
+
+// writeControlLocked is writeControl for a caller that holds frameMu.
+func (c *Conn) writeControlLocked(op opcode, p []byte) error {
+	h := header{fin: true, op: op, masked: c.client, length: int64(len(p))}
+	if c.client {
+		h.key = newMaskKey()
+	}
+	if c.closing.Load() {
+		return c.closedErr()
+	}
+	if op == opClose {
+		c.closing.Store(true)
+	}
+	b := appendHeader(c.cbuf[:0], h)
+	start := len(b)
+	b = append(b, p...)
+	if c.client {
+		mask(h.key, b[start:])
+	}
+	if _, err := c.nc.Write(b); err != nil {
+		c.finish(err)
+		return c.closedErr()
+	}
+	return nil
+}
+
+// Ping sends a ping and waits for the matching pong, or a pong to a later ping (a peer
+// may answer only the most recent one). Another goroutine must be reading from the
+// connection for the pong to be seen. If a message is being written, the ping goes out
+// after its current frame. If ctx ends while Ping itself is writing the ping frame to a
+// peer that does not read, the connection is closed, since the frame is cut short.
+func (c *Conn) Ping(ctx context.Context) error {
+	ch := make(chan struct{})
+	c.pingMu.Lock()
+	c.pingSeq++
+	id := c.pingSeq
+	if c.pings == nil {
+		c.pings = make(map[uint64]chan struct{})
+	}
+	c.pings[id] = ch
+	c.pingMu.Unlock()
+	defer func() {
+		c.pingMu.Lock()
+		delete(c.pings, id)
+		c.pingMu.Unlock()
+		c.ctlMu.Lock()
+		if c.pingOwed && c.pingOwedID == id { // never sent: withdraw it
+			c.pingOwed = false
+			c.ctlPending.Store(c.pongCount > 0)
+		}
+		c.ctlMu.Unlock()
+	}()
+	if c.closing.Load() {
+		return c.closedErr()
+	}
+	c.ctlMu.Lock()
+	c.pingOwed, c.pingOwedID = true, id
+	c.ctlPending.Store(true)
+	c.ctlMu.Unlock()
+	if c.frameMu.TryLock() {
+		// Only our own frame is written under this deadline.
+		stop := watch(ctx, c.nc, setWriteDeadline)
+		c.unlockFrame()
+		if stop() && c.doneErr() != nil {
+			return fmt.Errorf("websocket: ping interrupted: %w: %w", ctx.Err(), net.ErrClosed)
+		}
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("websocket: wait for pong: %w", ctx.Err())
+	case <-c.cs.done:
+		return c.closedErr()
+	}
+}
+
+// pong wakes the Ping waiting for id and those waiting for earlier pings. An id this
+// Conn never sent (a peer's own 8-byte heartbeat, say) wakes nobody.
+func (c *Conn) pong(id uint64) {
+	c.pingMu.Lock()
+	if id == 0 || id > c.pingSeq {
+		c.pingMu.Unlock()
+		return
+	}
+	for pid, ch := range c.pings {
+		if pid <= id {
+			close(ch)
+			delete(c.pings, pid)
+		}
+	}
+	c.pingMu.Unlock()
+}
