@@ -91,6 +91,7 @@ type CloseError struct {
 	Reason string
 }
 
+// Error describes the peer's close: its status code and reason.
 func (e CloseError) Error() string {
 	if e.Reason == "" {
 		return "websocket: peer closed with status " + e.Code.String()

@@ -25,6 +25,7 @@ const (
 	MessageBinary MessageType = MessageType(opBinary)
 )
 
+// String returns "text" or "binary".
 func (t MessageType) String() string {
 	switch t {
 	case MessageText:

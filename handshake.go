@@ -29,6 +29,7 @@ type HandshakeError struct {
 	Err error
 }
 
+// Error describes the failure: the status, if any, the reason and the underlying error.
 func (e *HandshakeError) Error() string {
 	s := "websocket: handshake failed"
 	if e.Status != 0 {
