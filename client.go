@@ -41,6 +41,11 @@ type DialOptions struct {
 	// ReadLimit is the largest message, in bytes, the connection accepts; see
 	// [Conn.SetReadLimit]. Zero means 1 MiB; negative means no limit.
 	ReadLimit int64
+
+	// Deflate, if not nil, offers permessage-deflate compression (RFC 7692) with these
+	// options; see [DeflateOptions]. The server may decline it. Nil means compression
+	// off: nothing is offered.
+	Deflate *DeflateOptions
 }
 
 const (
@@ -153,8 +158,15 @@ func Client(ctx context.Context, nc net.Conn, rawURL string, opts *DialOptions) 
 }
 
 func client(ctx context.Context, nc net.Conn, u *url.URL, o *DialOptions) (*Conn, *http.Response, error) {
+	var offer string
+	if o.Deflate != nil {
+		if err := o.Deflate.check(); err != nil {
+			return nil, nil, err
+		}
+		offer = o.Deflate.offer()
+	}
 	key := newChallengeKey()
-	req, err := appendRequest(nil, u, o.Host, key, o.Subprotocols, o.HTTPHeader)
+	req, err := appendRequest(nil, u, o.Host, key, o.Subprotocols, offer, o.HTTPHeader)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -181,7 +193,7 @@ func client(ctx context.Context, nc net.Conn, u *url.URL, o *DialOptions) (*Conn
 		}
 		return nil, nil, &HandshakeError{Reason: reason, Err: interrupted(err)}
 	}
-	subprotocol, herr := checkResponse(resp, key, o.Subprotocols)
+	subprotocol, dp, herr := checkResponse(resp, key, o.Subprotocols, o.Deflate)
 	if herr != nil {
 		lr.N = maxErrorBody // the header is read: what remains of the budget is for the body
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
@@ -198,5 +210,7 @@ func client(ctx context.Context, nc net.Conn, u *url.URL, o *DialOptions) (*Conn
 		buffered:    takeBuffered(br),
 		subprotocol: subprotocol,
 		readLimit:   o.ReadLimit,
+		deflate:     dp,
+		deflateOpts: o.Deflate,
 	}), resp, nil
 }

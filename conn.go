@@ -64,7 +64,8 @@ type Conn struct {
 	nc          net.Conn
 	client      bool
 	subprotocol string
-	allowedRSV  byte // RSV bits a negotiated extension defines
+	allowedRSV  byte         // RSV bits a negotiated extension defines
+	cz          *compression // permessage-deflate state; nil if not negotiated
 
 	// Reading. readMu is held for the duration of each read call; Close uses it to
 	// find out whether a reader is active.
@@ -74,9 +75,9 @@ type Conn struct {
 	readLimit atomic.Int64
 	ctl       [maxControlPayload]byte // payload of the control frame being handled
 
-	// Writing. msgSem is held for a whole data message (a Write or an open Writer);
+	// Writing. msgLock is held for a whole data message (a Write or an open Writer);
 	// frameMu for one frame on the wire, so control frames can go between fragments.
-	msgSem  chan struct{}
+	msgLock msgLock
 	frameMu sync.Mutex
 	w       messageWriter
 	whdr    [maxHeaderSize]byte                     // header of a large frame (under frameMu)
@@ -110,7 +111,9 @@ type connConfig struct {
 	client      bool
 	buffered    []byte // bytes read past the handshake; newConn takes ownership
 	subprotocol string
-	readLimit   int64 // 0 means defaultReadLimit, < 0 no limit
+	readLimit   int64           // 0 means defaultReadLimit, < 0 no limit
+	deflate     *deflateParams  // negotiated permessage-deflate, or nil
+	deflateOpts *DeflateOptions // the local side's compression options
 }
 
 func newConn(cfg connConfig) *Conn {
@@ -118,7 +121,6 @@ func newConn(cfg connConfig) *Conn {
 		nc:          cfg.nc,
 		client:      cfg.client,
 		subprotocol: cfg.subprotocol,
-		msgSem:      make(chan struct{}, 1),
 	}
 	c.cs.done = make(chan struct{})
 	c.rd.init(cfg.nc, cfg.buffered)
@@ -128,6 +130,10 @@ func newConn(cfg connConfig) *Conn {
 	c.SetReadLimit(cfg.readLimit)
 	if cfg.readLimit == 0 {
 		c.SetReadLimit(defaultReadLimit)
+	}
+	if cfg.deflate != nil {
+		c.cz = newCompression(*cfg.deflate, cfg.deflateOpts, cfg.client)
+		c.allowedRSV = rsv1
 	}
 	return c
 }
@@ -351,8 +357,11 @@ type messageReader struct {
 	remaining int64 // payload bytes left in that frame
 	masked    bool
 	key       uint32
-	size      int64 // payload bytes declared by the message's frames so far
-	limit     int64 // read limit, fixed when the message starts
+	size      int64     // payload bytes declared by the message's frames so far
+	limit     int64     // read limit, fixed when the message starts
+	wireLimit int64     // the limit on declared payload: limit, or more if compressed
+	inf       *inflater // decompresses a compressed message (RSV1 on its first frame)
+	inflated  int64     // bytes decompressed so far
 	utf8      utf8.Validator
 	ctx       context.Context
 	stop      func() bool // ends the context watch; reports whether the context fired
@@ -378,6 +387,9 @@ func (c *Conn) Reader(ctx context.Context) (MessageType, io.Reader, error) {
 	}
 	m := &c.msg
 	m.stop() // the watch of a message left unfinished
+	if !m.active {
+		m.stopInflate() // a compressed message that failed
+	}
 	m.ctx = ctx
 	m.stop = watch(ctx, c.nc, setReadDeadline)
 	m.err = nil
@@ -411,8 +423,15 @@ func (c *Conn) Reader(ctx context.Context) (MessageType, io.Reader, error) {
 		m.size = 0
 		m.limit = c.readLimit.Load()
 		m.utf8.Reset()
+		m.wireLimit = m.limit
+		if h.rsv&rsv1 != 0 {
+			m.wireLimit = compressedLimit(m.limit)
+		}
 		if err := m.startFrame(h); err != nil {
 			return 0, nil, m.failed(err, false)
+		}
+		if h.rsv&rsv1 != 0 {
+			m.startInflate()
 		}
 		return m.typ, m, nil
 	}
@@ -442,7 +461,7 @@ func (m *messageReader) startFrame(h header) error {
 	m.masked = h.masked
 	m.key = h.key
 	m.size += h.length
-	if m.limit >= 0 && m.size > m.limit {
+	if m.wireLimit >= 0 && m.size > m.wireLimit {
 		return errTooBig
 	}
 	return nil
@@ -457,16 +476,42 @@ func (m *messageReader) Read(p []byte) (int, error) {
 
 // read is Read for a caller that holds readMu.
 func (m *messageReader) read(p []byte) (int, error) {
-	c := m.c
 	if !m.active {
 		if m.err != nil {
 			return 0, m.err
 		}
 		return 0, io.EOF
 	}
+	if m.inf != nil {
+		if len(p) == 0 {
+			return 0, nil
+		}
+		return m.readInflated(p)
+	}
+	n, err := m.readRaw(p)
+	if err == io.EOF {
+		return 0, m.end()
+	}
+	if err != nil {
+		return n, err
+	}
+	if n > 0 && m.typ == MessageText && !m.utf8.Feed(p[:n]) {
+		return 0, m.failed(errInvalidUTF8, false)
+	}
+	if m.remaining == 0 && m.fin {
+		return n, m.end()
+	}
+	return n, nil
+}
+
+// readRaw reads the message's payload as it is on the wire (unmasked), across its
+// frames, handling the control frames between them. It returns io.EOF, and nothing
+// else, at the end of the message's last frame; any other error has failed the message.
+func (m *messageReader) readRaw(p []byte) (int, error) {
+	c := m.c
 	for m.remaining == 0 {
 		if m.fin {
-			return 0, m.end()
+			return 0, io.EOF
 		}
 		if err := c.peekHeader(); err != nil {
 			return 0, m.failed(err, true)
@@ -500,18 +545,12 @@ func (m *messageReader) read(p []byte) (int, error) {
 			m.key = mask(m.key, p[:n])
 		}
 		m.remaining -= int64(n)
-		if m.typ == MessageText && !m.utf8.Feed(p[:n]) {
-			return 0, m.failed(errInvalidUTF8, false)
-		}
 	}
 	if err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
 		return n, m.failed(err, false)
-	}
-	if m.remaining == 0 && m.fin {
-		return n, m.end()
 	}
 	return n, nil
 }
@@ -574,6 +613,7 @@ func (m *messageReader) abandon() error {
 	}
 	m.active = false
 	m.stop()
+	m.stopInflate()
 	m.err = m.c.closedErr() // never io.EOF: the message was cut short
 	n := m.remaining
 	m.remaining = 0
@@ -595,12 +635,20 @@ func (m *messageReader) readAll() ([]byte, error) {
 	}
 	// The first allocation may follow the declared length, up to a few KiB that a lying
 	// peer could waste; past that, the buffer grows only as payload arrives.
-	b := make([]byte, 0, min(m.remaining, firstReadAlloc))
+	first := min(m.remaining, firstReadAlloc)
+	if m.inf != nil {
+		// The declared length is of compressed data: JSON and text inflate about fourfold.
+		first = max(readBufSize, min(4*m.remaining, firstReadAlloc))
+	}
+	b := make([]byte, 0, first)
 	for {
 		if len(b) == cap(b) {
 			want := max(2*cap(b), readBufSize)
-			if m.fin && m.remaining > 0 {
+			if m.fin && m.remaining > 0 && m.inf == nil {
 				want = min(want, len(b)+int(m.remaining))
+			}
+			if m.limit >= 0 {
+				want = int(min(int64(want), m.limit+1)) // enough to see the limit broken
 			}
 			nb := make([]byte, len(b), want)
 			copy(nb, b)

@@ -223,3 +223,90 @@ func TestConnAllocs(t *testing.T) {
 		}
 	}
 }
+
+// deflateBenchConn returns a Conn in the given role that negotiated permessage-deflate,
+// with or without context takeover in both directions.
+func deflateBenchConn(nc net.Conn, client, takeover bool) *Conn {
+	return newConn(connConfig{nc: nc, client: client, readLimit: -1, deflate: &deflateParams{
+		serverMaxWindowBits: 15, clientMaxWindowBits: 15,
+		serverNoContextTakeover: !takeover, clientNoContextTakeover: !takeover,
+	}})
+}
+
+// BenchmarkDeflate measures compressed messages of about 2 KiB of JSON, written and
+// read by a server Conn.
+func BenchmarkDeflate(b *testing.B) {
+	const messages = 64 // distinct messages, so that the history is realistic
+	var payloads [][]byte
+	for i := range messages {
+		payloads = append(payloads, jsonPayload(2048, uint64(i)))
+	}
+	for _, takeover := range []bool{true, false} {
+		name := "takeover"
+		if !takeover {
+			name = "no-takeover"
+		}
+		b.Run("Write/"+name, func(b *testing.B) {
+			nc := &countConn{}
+			c := deflateBenchConn(nc, false, takeover)
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.SetBytes(int64(len(payloads[0])))
+			var plain int
+			i := 0
+			for b.Loop() {
+				p := payloads[i%messages]
+				i++
+				plain += len(p)
+				if err := c.Write(ctx, MessageBinary, p); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(nc.n)/float64(plain), "wire/payload")
+		})
+		b.Run("Read/"+name, func(b *testing.B) {
+			// The peer's stream, compressed by a client Conn into memory.
+			rec := &countConn{keep: true}
+			w := deflateBenchConn(rec, true, takeover)
+			for _, p := range payloads {
+				if err := w.Write(context.Background(), MessageBinary, p); err != nil {
+					b.Fatal(err)
+				}
+			}
+			c := deflateBenchConn(&loopConn{stream: rec.buf}, false, takeover)
+			ctx := context.Background()
+			buf := make([]byte, benchChunk)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(payloads[0])))
+			for b.Loop() {
+				_, r, err := c.Reader(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for {
+					if _, err := r.Read(buf); err == io.EOF {
+						break
+					} else if err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
+
+// countConn counts what is written to it, and keeps it if asked to.
+type countConn struct {
+	discardConn
+	n    int
+	keep bool
+	buf  []byte
+}
+
+func (c *countConn) Write(p []byte) (int, error) {
+	c.n += len(p)
+	if c.keep {
+		c.buf = append(c.buf, p...)
+	}
+	return len(p), nil
+}

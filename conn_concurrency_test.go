@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -410,4 +411,52 @@ func TestPingBothWays(t *testing.T) {
 			t.Fatalf("round %d over %s: %v: the readers were blocked writing pongs to each other", round, tr, failed)
 		}
 	}
+}
+
+// TestMsgLock hammers the message lock with waiters that give up (their contexts end
+// at random) and waiters that wait, checking mutual exclusion, that every waiter either
+// gets the lock or returns its context's error, and that the lock ends free.
+func TestMsgLock(t *testing.T) {
+	c := newConn(connConfig{nc: discardConn{}})
+	var inside, entered, gaveUp atomic.Int32
+	var wg sync.WaitGroup
+	for g := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				ctx := context.Background()
+				var cancel context.CancelFunc = func() {}
+				if (g+i)%3 == 0 {
+					ctx, cancel = context.WithTimeout(ctx, time.Duration(i%5)*time.Microsecond)
+				}
+				err := c.lockMessage(ctx)
+				cancel()
+				if err != nil {
+					if !errors.Is(err, context.DeadlineExceeded) {
+						t.Errorf("lockMessage: %v", err)
+					}
+					gaveUp.Add(1)
+					continue
+				}
+				if n := inside.Add(1); n != 1 {
+					t.Errorf("%d holders of the message lock", n)
+				}
+				entered.Add(1)
+				if i%7 == 0 {
+					runtime.Gosched()
+				}
+				inside.Add(-1)
+				c.unlockMessage()
+			}
+		}()
+	}
+	wg.Wait()
+	if entered.Load()+gaveUp.Load() != 16*200 {
+		t.Errorf("%d took the lock and %d gave up, of %d", entered.Load(), gaveUp.Load(), 16*200)
+	}
+	if s := c.msgLock.state.Load(); s != 0 || len(c.msgLock.waiters) != 0 {
+		t.Errorf("lock left in state %d with %d waiters", s, len(c.msgLock.waiters))
+	}
+	t.Logf("%d took the lock, %d gave up", entered.Load(), gaveUp.Load())
 }

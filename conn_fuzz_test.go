@@ -1,6 +1,8 @@
 package websocket
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
 	"errors"
 	"fmt"
@@ -85,46 +87,71 @@ func FuzzConn(f *testing.F) {
 		f.Add(tc.Peer == "server", byte(1), stream)
 	}
 	f.Fuzz(func(t *testing.T, asClient bool, chunk byte, stream []byte) {
-		nc := &fuzzConn{data: stream, chunk: int(chunk)}
-		if chunk == 0 {
-			nc.chunk = len(stream) + 1
-		}
-		c := newConn(connConfig{nc: nc, client: asClient, readLimit: fuzzReadLimit})
-
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		type result struct {
-			messages int
-			err      error
-		}
-		done := make(chan result, 1)
-		go func() {
-			var r result
-			r.err = fuzzReadAll(c, &r.messages)
-			done <- r
-		}()
-		var res result
-		select {
-		case res = <-done:
-		case <-time.After(10 * time.Second):
-			buf := make([]byte, 1<<20)
-			t.Fatalf("Conn still reading after 10s of a %d-byte stream:\n%s", len(stream), buf[:runtime.Stack(buf, true)])
-		}
-		runtime.ReadMemStats(&after)
-
-		if res.err == nil || !errors.Is(res.err, net.ErrClosed) {
-			t.Fatalf("reading ended with %v, want an error wrapping net.ErrClosed", res.err)
-		}
-		if err := c.Write(context.Background(), MessageBinary, []byte("x")); !errors.Is(err, net.ErrClosed) {
-			t.Fatalf("Write after the end: %v, want an error wrapping net.ErrClosed", err)
-		}
-		// Each message costs at most its doubling buffer (under twice the limit) and a
-		// little bookkeeping; the rest is the Conn and its error values.
-		budget := uint64(64<<10 + (res.messages+1)*(2*fuzzReadLimit+1<<10))
-		if grown := after.TotalAlloc - before.TotalAlloc; grown > budget {
-			t.Fatalf("%d messages from a %d-byte stream allocated %d bytes (budget %d)", res.messages, len(stream), grown, budget)
-		}
+		fuzzConnStream(t, asClient, chunk, stream, nil)
 	})
+}
+
+// FuzzConnDeflate is FuzzConn for a Conn that negotiated permessage-deflate, with the
+// parameters taken from params: bit 0 set means the peer does not take over its
+// context, bits 1 to 3 add to 8 the peer's window bits. The seeds are compressed
+// messages; corrupt or oversized compressed data must fail the connection like any other
+// bad input, and decompression must stay within the read limit's memory.
+func FuzzConnDeflate(f *testing.F) {
+	f.Fuzz(func(t *testing.T, asClient bool, chunk byte, params byte, stream []byte) {
+		bits := 8 + int(params>>1&7)
+		dp := &deflateParams{serverMaxWindowBits: bits, clientMaxWindowBits: bits,
+			serverNoContextTakeover: params&1 != 0, clientNoContextTakeover: params&1 != 0}
+		fuzzConnStream(t, asClient, chunk, stream, dp)
+	})
+}
+
+// fuzzConnStream is the body of FuzzConn and FuzzConnDeflate.
+func fuzzConnStream(t *testing.T, asClient bool, chunk byte, stream []byte, dp *deflateParams) {
+	nc := &fuzzConn{data: stream, chunk: int(chunk)}
+	if chunk == 0 {
+		nc.chunk = len(stream) + 1
+	}
+	c := newConn(connConfig{nc: nc, client: asClient, readLimit: fuzzReadLimit, deflate: dp})
+
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	type result struct {
+		messages int
+		err      error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var r result
+		r.err = fuzzReadAll(c, &r.messages)
+		done <- r
+	}()
+	var res result
+	select {
+	case res = <-done:
+	case <-time.After(10 * time.Second):
+		buf := make([]byte, 1<<20)
+		t.Fatalf("Conn still reading after 10s of a %d-byte stream:\n%s", len(stream), buf[:runtime.Stack(buf, true)])
+	}
+	runtime.ReadMemStats(&after)
+
+	if res.err == nil || !errors.Is(res.err, net.ErrClosed) {
+		t.Fatalf("reading ended with %v, want an error wrapping net.ErrClosed", res.err)
+	}
+	if err := c.Write(context.Background(), MessageBinary, []byte("x")); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Write after the end: %v, want an error wrapping net.ErrClosed", err)
+	}
+	// Each message costs at most its doubling buffer (under twice the limit) and a
+	// little bookkeeping; the rest is the Conn and its error values.
+	budget := uint64(64<<10 + (res.messages+1)*(2*fuzzReadLimit+1<<10))
+	if dp != nil {
+		// A decompressor from the pool, if it was empty, with its 32 KiB window, and
+		// the Huffman tables compress/flate builds for each block, which the peer
+		// pays for with the bytes of the block.
+		budget += 256<<10 + 64*uint64(len(stream))
+	}
+	if grown := after.TotalAlloc - before.TotalAlloc; grown > budget {
+		t.Fatalf("%d messages from a %d-byte stream allocated %d bytes (budget %d)", res.messages, len(stream), grown, budget)
+	}
 }
 
 // fuzzReadAll reads messages until an error, checking each, and returns that error.
@@ -170,6 +197,23 @@ func fuzzReadAll(c *Conn, messages *int) error {
 	}
 }
 
+// seedKey is the masking key of the seeds' frames to a Conn: none to a client.
+func seedKey(toClient bool) []byte {
+	if toClient {
+		return nil
+	}
+	return []byte{0x37, 0xfa, 0x21, 0x3d}
+}
+
+// cat concatenates frames into a stream.
+func cat(frames ...[]byte) []byte {
+	var b []byte
+	for _, f := range frames {
+		b = append(b, f...)
+	}
+	return b
+}
+
 // connFuzzSeed is one corpus file of FuzzConn.
 type connFuzzSeed struct {
 	name string
@@ -181,19 +225,9 @@ type connFuzzSeed struct {
 func connFuzzSeeds() []connFuzzSeed {
 	var seeds []connFuzzSeed
 	for _, asClient := range []bool{false, true} {
-		var key []byte
-		if !asClient {
-			key = []byte{0x37, 0xfa, 0x21, 0x3d}
-		}
+		key := seedKey(asClient)
 		fr := func(fin bool, op opcode, payload []byte) []byte {
 			return encodeWireFrame(fin, op, key, payload)
-		}
-		cat := func(frames ...[]byte) []byte {
-			var b []byte
-			for _, f := range frames {
-				b = append(b, f...)
-			}
-			return b
 		}
 		role := roleOf(asClient) + "-conn-"
 		add := func(name string, chunk byte, stream []byte) {
@@ -228,10 +262,48 @@ func connFuzzSeeds() []connFuzzSeed {
 	return seeds
 }
 
-// writeConnFuzzSeeds writes seeds as the go command's corpus files.
-func writeConnFuzzSeeds(t *testing.T, seeds []connFuzzSeed) {
+// connDeflateFuzzSeeds are streams of compressed messages for FuzzConnDeflate, made
+// with compress/flate as other implementations make them.
+func connDeflateFuzzSeeds() []connFuzzSeed {
+	var seeds []connFuzzSeed
+	for _, asClient := range []bool{false, true} {
+		key := seedKey(asClient)
+		fr := func(fin bool, rsv1 bool, op opcode, payload []byte) []byte {
+			b := encodeWireFrame(fin, op, key, payload)
+			if rsv1 {
+				b[0] |= 0x40
+			}
+			return b
+		}
+		role := roleOf(asClient) + "-conn-"
+		add := func(name string, chunk, params byte, stream []byte) {
+			seeds = append(seeds, connFuzzSeed{role + name, []any{asClient, chunk, params, stream}})
+		}
+		d := newPeerDeflater()
+		m1, m2 := d.deflate(jsonPayload(600, 1)), d.deflate(jsonPayload(900, 2))
+		add("takeover", 0, 0x0e, cat(fr(true, true, opText, m1), fr(true, true, opText, m2)))
+		big := newPeerDeflater().deflate(jsonPayload(3000, 3))
+		add("fragmented-with-ping", 5, 0x0f, cat(fr(false, true, opBinary, big[:20]), fr(true, false, opPing, []byte("p")),
+			fr(false, false, opContinuation, big[20:100]), fr(true, false, opContinuation, big[100:])))
+		var final bytes.Buffer
+		fw, _ := flate.NewWriter(&final, flate.BestSpeed)
+		fw.Write([]byte("a final block, no tail"))
+		fw.Close()
+		add("final-block", 0, 0x01, fr(true, true, opText, final.Bytes()))
+		add("empty", 1, 0x00, cat(fr(true, true, opText, []byte{0}), fr(true, false, opText, []byte("plain"))))
+		add("corrupt", 0, 0x00, fr(true, true, opBinary, []byte{0xff, 0xfe, 0xfd}))
+		add("over-limit", 0, 0x0e, fr(true, true, opBinary, newPeerDeflater().deflate(make([]byte, 3*fuzzReadLimit))))
+		add("rsv1-continuation", 0, 0x00, cat(fr(false, true, opText, m1[:4]), fr(true, true, opContinuation, m1[4:])))
+		add("rsv1-ping", 0, 0x00, fr(true, true, opPing, nil))
+		add("bad-utf8", 2, 0x00, fr(true, true, opText, newPeerDeflater().deflate([]byte("ok\xc3("))))
+	}
+	return seeds
+}
+
+// writeConnFuzzSeeds writes seeds as the go command's corpus files of target.
+func writeConnFuzzSeeds(t *testing.T, target string, seeds []connFuzzSeed) {
 	t.Helper()
-	dir := filepath.Join("testdata", "fuzz", "FuzzConn")
+	dir := filepath.Join("testdata", "fuzz", target)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -256,12 +328,13 @@ func writeConnFuzzSeeds(t *testing.T, seeds []connFuzzSeed) {
 	}
 }
 
-// TestWriteConnFuzzSeeds regenerates testdata/fuzz/FuzzConn:
+// TestWriteConnFuzzSeeds regenerates testdata/fuzz/FuzzConn and FuzzConnDeflate:
 //
 //	HAYATE_WRITE_FUZZ_SEEDS=1 go test -run '^TestWriteConnFuzzSeeds$' .
 func TestWriteConnFuzzSeeds(t *testing.T) {
 	if os.Getenv("HAYATE_WRITE_FUZZ_SEEDS") == "" {
 		t.Skip("set HAYATE_WRITE_FUZZ_SEEDS=1 to regenerate testdata/fuzz/FuzzConn")
 	}
-	writeConnFuzzSeeds(t, connFuzzSeeds())
+	writeConnFuzzSeeds(t, "FuzzConn", connFuzzSeeds())
+	writeConnFuzzSeeds(t, "FuzzConnDeflate", connDeflateFuzzSeeds())
 }

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -140,7 +141,9 @@ type wirePeer struct {
 	keyN   atomic.Uint32
 
 	frames  chan wireFrame
-	readErr error // set before frames is closed
+	readErr error  // set before frames is closed
+	ext     string // Sec-WebSocket-Extensions the raw peer sends
+	peerExt string // Sec-WebSocket-Extensions the Conn sent in its handshake
 	done    chan struct{}
 	once    sync.Once
 	wg      sync.WaitGroup
@@ -153,6 +156,7 @@ type wireSetup struct {
 	accept       *AcceptOptions // for a server Conn
 	dial         *DialOptions   // for a client Conn
 	extra        []byte         // a raw server sends these in the same write as its 101
+	extensions   string         // Sec-WebSocket-Extensions the raw peer offers or answers
 	noReader     bool           // the raw peer reads nothing after the handshake
 }
 
@@ -210,6 +214,7 @@ func newWirePairWith(t testing.TB, s wireSetup) (*Conn, *wirePeer) {
 		nc:     peer,
 		br:     bufio.NewReader(peer),
 		client: s.peerIsClient,
+		ext:    s.extensions,
 		frames: make(chan wireFrame, 64),
 		done:   make(chan struct{}),
 	}
@@ -253,7 +258,11 @@ func newWirePairWith(t testing.TB, s wireSetup) (*Conn, *wirePeer) {
 
 func (p *wirePeer) clientHandshake() error {
 	req := "GET /chat HTTP/1.1\r\nHost: example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"Sec-WebSocket-Key: " + testKey + "\r\nSec-WebSocket-Version: 13\r\n\r\n"
+		"Sec-WebSocket-Key: " + testKey + "\r\nSec-WebSocket-Version: 13\r\n"
+	if p.ext != "" {
+		req += "Sec-WebSocket-Extensions: " + p.ext + "\r\n"
+	}
+	req += "\r\n"
 	if _, err := io.WriteString(p.nc, req); err != nil {
 		return err
 	}
@@ -267,6 +276,7 @@ func (p *wirePeer) clientHandshake() error {
 	if got := resp.Header.Get("Sec-WebSocket-Accept"); got != wireAccept(testKey) {
 		return fmt.Errorf("Sec-WebSocket-Accept %q", got)
 	}
+	p.peerExt = strings.Join(resp.Header.Values("Sec-WebSocket-Extensions"), ", ")
 	return nil
 }
 
@@ -275,8 +285,13 @@ func (p *wirePeer) serverHandshake(extra []byte) error {
 	if err != nil {
 		return err
 	}
+	p.peerExt = strings.Join(req.Header.Values("Sec-WebSocket-Extensions"), ", ")
 	resp := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"Sec-WebSocket-Accept: " + wireAccept(req.Header.Get("Sec-WebSocket-Key")) + "\r\n\r\n"
+		"Sec-WebSocket-Accept: " + wireAccept(req.Header.Get("Sec-WebSocket-Key")) + "\r\n"
+	if p.ext != "" {
+		resp += "Sec-WebSocket-Extensions: " + p.ext + "\r\n"
+	}
+	resp += "\r\n"
 	_, err = p.nc.Write(append([]byte(resp), extra...))
 	return err
 }
@@ -321,6 +336,13 @@ func (p *wirePeer) frame(fin bool, op opcode, payload []byte) []byte {
 		return encodeWireFrame(fin, op, p.key(), payload)
 	}
 	return encodeWireFrame(fin, op, nil, payload)
+}
+
+// frameRSV is frame with the RSV bits rsv (in the low three bits, RSV1 = 4) set.
+func (p *wirePeer) frameRSV(fin bool, rsv byte, op opcode, payload []byte) []byte {
+	b := p.frame(fin, op, payload)
+	b[0] |= rsv << 4
+	return b
 }
 
 // send writes one frame; errors are returned, not reported, as a peer being closed on may

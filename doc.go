@@ -193,11 +193,35 @@
 //
 // # Compression
 //
-// The permessage-deflate extension (RFC 7692) is not supported yet. A Hayate client does
-// not offer it, and a Hayate server declines it when a client offers it, so the
-// connection goes ahead uncompressed; this needs nothing from the application.
-// Compression is planned for a later release, as an option that stays off unless asked
-// for.
+// Compression is off unless asked for. Set [AcceptOptions].Deflate or
+// [DialOptions].Deflate to a [DeflateOptions] to negotiate permessage-deflate (RFC 7692);
+// a server accepts the first acceptable offer, a client offers it and goes ahead
+// uncompressed if the server declines. Nothing else changes for the application:
+// messages are compressed and decompressed as they are written and read, streamed in
+// frames both ways, never buffered whole.
+//
+//	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{Deflate: &websocket.DeflateOptions{}})
+//
+// Messages shorter than [DeflateOptions].Threshold (128 bytes by default) go out as
+// they are, and a message written with the [Uncompressed] flag is never compressed,
+// which suits payloads that are compressed already:
+//
+//	err := c.Write(ctx, websocket.MessageBinary|websocket.Uncompressed, jpeg)
+//
+// The read limit applies to the decompressed size: a small frame that would inflate past
+// it fails the connection with [StatusMessageTooBig] as soon as the limit is passed.
+// Compressed data that does not decode fails it with [StatusInvalidFramePayloadData].
+//
+// Memory. The working state of the compressor and decompressor (hash tables, Huffman
+// tables, buffers: a few hundred KiB) is pooled and held by a connection only while it
+// reads or writes a compressed message. With context takeover, the default, each
+// message is compressed against the ones before it, which compresses small similar
+// messages several times better; the price is that a connection keeps, for each
+// direction, the last bytes it sent or received, up to the window (2^bits bytes: 32 KiB
+// at the default 15 bits). That history grows with the data, so a connection that sends
+// little keeps little. ServerMaxWindowBits and ClientMaxWindowBits shrink the windows
+// (and the memory) at some cost in ratio; the no-context-takeover options drop the
+// histories altogether, so an idle connection keeps nothing for compression.
 //
 // # RFC references
 //
@@ -212,4 +236,10 @@
 //   - §5.5.1, §7 and §7.4: the closing handshake and status codes ([StatusCode],
 //     [CloseError]); §7.1.7: failing the connection on a protocol violation.
 //   - §10.4: limits on message size.
+//
+// RFC 7692, Compression Extensions for WebSocket, is implemented for permessage-deflate
+// with all four parameters (§7.1), context takeover in either direction, window sizes
+// of 8 to 15 bits honoured by Hayate's own compressor (internal/deflate), and the data
+// path of §7.2 (RSV1 on a message's first frame, the sync-flush tail removed and
+// restored).
 package websocket

@@ -255,3 +255,58 @@ func ExampleCloseStatus() {
 	// closed: true
 	// other error: -1
 }
+
+// Compression: a server that accepts permessage-deflate and a client that offers it,
+// with smaller windows for the server's messages. The server's response says what was
+// agreed; messages are compressed and decompressed without the application's help.
+func ExampleDeflateOptions() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, &websocket.AcceptOptions{Deflate: &websocket.DeflateOptions{}})
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		ctx := context.Background()
+		for {
+			typ, msg, err := c.Read(ctx)
+			if err != nil {
+				return
+			}
+			if err := c.Write(ctx, typ, msg); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+
+	ctx := context.Background()
+	c, resp, err := websocket.Dial(ctx, wsURL(srv), &websocket.DialOptions{
+		Deflate: &websocket.DeflateOptions{ServerMaxWindowBits: 10},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.CloseNow()
+	fmt.Println(resp.Header.Get("Sec-WebSocket-Extensions"))
+
+	msg := []byte(strings.Repeat(`{"symbol":"HYT","price":42.5},`, 40))
+	if err := c.Write(ctx, websocket.MessageText, msg); err != nil {
+		log.Fatal(err)
+	}
+	// A payload that is compressed already is better sent as it is.
+	if err := c.Write(ctx, websocket.MessageBinary|websocket.Uncompressed, []byte{0x1f, 0x8b, 8, 0}); err != nil {
+		log.Fatal(err)
+	}
+	for range 2 {
+		typ, echo, err := c.Read(ctx)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(typ, len(echo))
+	}
+	c.Close(websocket.StatusNormalClosure, "")
+	// Output:
+	// permessage-deflate; server_max_window_bits=10
+	// text 1200
+	// binary 4
+}

@@ -211,13 +211,18 @@ func appendHeaders(b []byte, h http.Header) ([]byte, error) {
 }
 
 // appendResponse appends the server's 101 response (§4.2.2).
-func appendResponse(b []byte, key, subprotocol string, extra http.Header) ([]byte, error) {
+func appendResponse(b []byte, key, subprotocol, extensions string, extra http.Header) ([]byte, error) {
 	b = append(b, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "...)
 	b = append(b, acceptKey(key)...)
 	b = append(b, "\r\n"...)
 	if subprotocol != "" {
 		b = append(b, "Sec-WebSocket-Protocol: "...)
 		b = append(b, subprotocol...)
+		b = append(b, "\r\n"...)
+	}
+	if extensions != "" {
+		b = append(b, "Sec-WebSocket-Extensions: "...)
+		b = append(b, extensions...)
 		b = append(b, "\r\n"...)
 	}
 	b, err := appendExtraHeaders(b, extra)
@@ -258,7 +263,7 @@ func validSubprotocol(s string) bool {
 
 // appendRequest appends the client's opening handshake (§4.1) for u. host, if not empty,
 // replaces u.Host in the Host header.
-func appendRequest(b []byte, u *url.URL, host, key string, subprotocols []string, extra http.Header) ([]byte, error) {
+func appendRequest(b []byte, u *url.URL, host, key string, subprotocols []string, extensions string, extra http.Header) ([]byte, error) {
 	if host == "" {
 		host = u.Host
 	}
@@ -280,6 +285,11 @@ func appendRequest(b []byte, u *url.URL, host, key string, subprotocols []string
 		}
 		b = append(b, "Sec-WebSocket-Protocol: "...)
 		b = append(b, strings.Join(subprotocols, ", ")...)
+		b = append(b, "\r\n"...)
+	}
+	if extensions != "" {
+		b = append(b, "Sec-WebSocket-Extensions: "...)
+		b = append(b, extensions...)
 		b = append(b, "\r\n"...)
 	}
 	b, err := appendExtraHeaders(b, extra)
@@ -304,9 +314,27 @@ func appendRequestTarget(b []byte, target string) []byte {
 	return b
 }
 
-// checkResponse checks the server's response to a handshake sent with key and offering
-// subprotocols (§4.1, the client's requirements), and returns the chosen subprotocol.
-func checkResponse(resp *http.Response, key string, subprotocols []string) (string, *HandshakeError) {
+// checkResponse checks the server's response to a handshake sent with key, offering
+// subprotocols and, if dopts is not nil, permessage-deflate (§4.1, the client's
+// requirements; RFC 7692 §5). It returns the chosen subprotocol and the negotiated
+// compression parameters, nil if none.
+func checkResponse(resp *http.Response, key string, subprotocols []string, dopts *DeflateOptions) (string, *deflateParams, *HandshakeError) {
+	sub, herr := checkResponseHeaders(resp, key, subprotocols)
+	if herr != nil {
+		return "", nil, herr
+	}
+	p, ok, err := acceptDeflate(resp.Header.Values("Sec-WebSocket-Extensions"), dopts)
+	if err != nil {
+		return "", nil, &HandshakeError{Status: resp.StatusCode, Reason: "unacceptable Sec-WebSocket-Extensions", Err: err}
+	}
+	if !ok {
+		return sub, nil, nil
+	}
+	return sub, &p, nil
+}
+
+// checkResponseHeaders is checkResponse for the headers of RFC 6455.
+func checkResponseHeaders(resp *http.Response, key string, subprotocols []string) (string, *HandshakeError) {
 	fail := func(reason string) (string, *HandshakeError) {
 		return "", &HandshakeError{Status: resp.StatusCode, Reason: reason}
 	}
@@ -321,9 +349,6 @@ func checkResponse(resp *http.Response, key string, subprotocols []string) (stri
 	}
 	if got := resp.Header["Sec-Websocket-Accept"]; len(got) != 1 || strings.TrimSpace(got[0]) != acceptKey(key) {
 		return fail("Sec-WebSocket-Accept does not match the key")
-	}
-	if ext := headerTokens(resp.Header, "Sec-WebSocket-Extensions"); len(ext) > 0 {
-		return fail("server chose extension " + strconv.Quote(ext[0]) + " that was not offered")
 	}
 	chosen := headerTokens(resp.Header, "Sec-WebSocket-Protocol")
 	switch {

@@ -312,7 +312,7 @@ func hsParseResponse(t *testing.T, b []byte) *http.Response {
 func TestHandshakeAppendRequest(t *testing.T) {
 	u, _ := url.Parse("ws://example.com:8080/chat/room?user=a%20b&x=1")
 	extra := http.Header{"Authorization": {"Bearer t0ken"}, "Cookie": {"a=1; b=2"}, "X-Multi": {"1", "2"}}
-	b, err := appendRequest([]byte("prefix:"), u, "", rfcKey, []string{"chat", "superchat"}, extra)
+	b, err := appendRequest([]byte("prefix:"), u, "", rfcKey, []string{"chat", "superchat"}, "", extra)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,7 +377,7 @@ func TestHandshakeAppendRequestTarget(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := appendRequest(nil, u, tc.host, rfcKey, nil, nil)
+			b, err := appendRequest(nil, u, tc.host, rfcKey, nil, "", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -406,7 +406,7 @@ func TestHandshakeAppendRequestLine(t *testing.T) {
 			if err != nil {
 				t.Fatalf("url.Parse: %v", err)
 			}
-			b, err := appendRequest(nil, u, "", rfcKey, nil, nil)
+			b, err := appendRequest(nil, u, "", rfcKey, nil, "", nil)
 			if err != nil {
 				return // refused: fine
 			}
@@ -462,7 +462,7 @@ func TestHandshakeAppendRequestRefuses(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			b, err := appendRequest(nil, u, tc.host, rfcKey, tc.subprotocols, tc.extra)
+			b, err := appendRequest(nil, u, tc.host, rfcKey, tc.subprotocols, "", tc.extra)
 			if err == nil {
 				t.Fatalf("appendRequest accepted it and wrote %q", b)
 			}
@@ -481,7 +481,7 @@ func TestHandshakeAppendRequestRefuses(t *testing.T) {
 // does not end up as a second Host line, which servers refuse with 400 (RFC 9112 §3.2).
 func TestHandshakeAppendRequestHostHeader(t *testing.T) {
 	u, _ := url.Parse("ws://example.com/")
-	b, err := appendRequest(nil, u, "", rfcKey, nil, http.Header{"Host": {"other.example"}})
+	b, err := appendRequest(nil, u, "", rfcKey, nil, "", http.Header{"Host": {"other.example"}})
 	if err != nil {
 		return // refused as a handshake header: fine
 	}
@@ -492,7 +492,7 @@ func TestHandshakeAppendRequestHostHeader(t *testing.T) {
 
 func TestHandshakeAppendResponse(t *testing.T) {
 	extra := http.Header{"Set-Cookie": {"session=1; HttpOnly", "theme=dark"}, "X-Server": {"hayate"}}
-	b, err := appendResponse([]byte("prefix:"), rfcKey, "chat", extra)
+	b, err := appendResponse([]byte("prefix:"), rfcKey, "chat", "", extra)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -522,12 +522,12 @@ func TestHandshakeAppendResponse(t *testing.T) {
 	if len(resp.Header) != len(want) {
 		t.Errorf("headers = %v, want exactly %v", resp.Header, want)
 	}
-	if sub, herr := checkResponse(resp, rfcKey, []string{"superchat", "chat"}); herr != nil || sub != "chat" {
+	if sub, _, herr := checkResponse(resp, rfcKey, []string{"superchat", "chat"}, nil); herr != nil || sub != "chat" {
 		t.Errorf("checkResponse of our own response = %q, %v", sub, herr)
 	}
 
 	// Without a subprotocol there is no Sec-WebSocket-Protocol line.
-	b, err = appendResponse(nil, rfcKey, "", nil)
+	b, err = appendResponse(nil, rfcKey, "", "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -551,7 +551,7 @@ func TestHandshakeAppendResponseRefuses(t *testing.T) {
 		{"Connection", http.Header{"Connection": {"close"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if b, err := appendResponse(nil, rfcKey, "", tc.extra); err == nil {
+			if b, err := appendResponse(nil, rfcKey, "", "", tc.extra); err == nil {
 				t.Errorf("appendResponse accepted it and wrote %q", b)
 			}
 		})
@@ -652,7 +652,7 @@ func TestHandshakeCheckResponse(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := hsParseResponse(t, []byte(tc.raw))
-			sub, herr := checkResponse(resp, rfcKey, tc.offered)
+			sub, _, herr := checkResponse(resp, rfcKey, tc.offered, nil)
 			if tc.fail {
 				if herr == nil {
 					t.Fatalf("checkResponse accepted it (subprotocol %q)", sub)
@@ -726,7 +726,7 @@ func hsFuzzCheckRequest(t *testing.T, r *http.Request) {
 		t.Fatalf("chose %q, not among %q", sub, offered)
 	}
 	// The key round-trips: the client that sent it accepts our answer.
-	b, err := appendResponse(nil, key, sub, nil)
+	b, err := appendResponse(nil, key, sub, "", nil)
 	if err != nil {
 		t.Fatalf("appendResponse: %v", err)
 	}
@@ -734,7 +734,7 @@ func hsFuzzCheckRequest(t *testing.T, r *http.Request) {
 	if err != nil {
 		t.Fatalf("our response does not parse: %v", err)
 	}
-	got, herr := checkResponse(resp, key, offered)
+	got, _, herr := checkResponse(resp, key, offered, nil)
 	if herr != nil || got != sub {
 		t.Fatalf("client refuses our response to key %q: %q, %v", key, got, herr)
 	}
@@ -764,7 +764,7 @@ func handshakeRequestSeeds(t testing.TB) []fuzzSeed {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := appendRequest(nil, u, host, rfcKey, subprotocols, extra)
+		b, err := appendRequest(nil, u, host, rfcKey, subprotocols, "", extra)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -796,7 +796,7 @@ func FuzzHandshakeResponse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		sub, herr := checkResponse(resp, rfcKey, offered)
+		sub, _, herr := checkResponse(resp, rfcKey, offered, nil)
 		if herr != nil {
 			if herr.Status != resp.StatusCode || sub != "" || herr.Reason == "" {
 				t.Fatalf("rejection %+v (subprotocol %q) of a %d response", herr, sub, resp.StatusCode)
@@ -820,7 +820,7 @@ func FuzzHandshakeResponse(f *testing.F) {
 
 func handshakeResponseSeeds(t testing.TB) []fuzzSeed {
 	response := func(sub string, extra http.Header) []byte {
-		b, err := appendResponse(nil, rfcKey, sub, extra)
+		b, err := appendResponse(nil, rfcKey, sub, "", extra)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -834,7 +834,7 @@ func handshakeResponseSeeds(t testing.TB) []fuzzSeed {
 		{"cookie", []any{response("chat", http.Header{"Set-Cookie": {"session=1"}})}},
 		{"with-frame", []any{withFrame}},
 		{"wrong-key", []any{func() []byte {
-			b, _ := appendResponse(nil, "AAAAAAAAAAAAAAAAAAAAAA==", "", nil)
+			b, _ := appendResponse(nil, "AAAAAAAAAAAAAAAAAAAAAA==", "", "", nil)
 			return b
 		}()}},
 		{"rejection-400", []any{appendRejection(nil, &HandshakeError{Status: 400, Reason: "bad request"})}},

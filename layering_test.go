@@ -43,9 +43,15 @@ var layerRules = []layerRule{
 		forbids: []string{"net/http"},
 	},
 	{
-		files:   func(n string) bool { return n == "deflate.go" },
-		what:    "deflate.go (permessage-deflate)",
-		forbids: []string{"net/http"},
+		files: func(n string) bool { return n == "deflate.go" },
+		what:  "deflate.go (permessage-deflate negotiation, pure functions)",
+		only:  []string{"errors", "fmt", "strconv", "strings"},
+	},
+	{
+		files:   func(n string) bool { return n == "compress.go" },
+		what:    "compress.go (the permessage-deflate data path)",
+		only:    []string{"compress/flate", "errors", "io", "sync", "github.com/hayate-ws/websocket/internal/deflate"},
+		forbids: []string{"net/http", "net", "context"},
 	},
 }
 

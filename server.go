@@ -42,6 +42,11 @@ type AcceptOptions struct {
 	// Zero means 10 seconds. [Accept] leaves timeouts to the http.Server.
 	HandshakeTimeout time.Duration
 
+	// Deflate, if not nil, accepts permessage-deflate compression (RFC 7692) when the
+	// client offers it, with these options; see [DeflateOptions]. Nil means compression
+	// off: offers are declined.
+	Deflate *DeflateOptions
+
 	// MaxHeaderBytes caps the size of the request line and headers that [Server] reads;
 	// a larger request is answered with 431. Zero means 32 KiB. [Accept] leaves this to
 	// the http.Server.
@@ -53,18 +58,48 @@ const (
 	defaultMaxHeaderBytes   = 32 << 10
 )
 
-// upgrade checks r and returns the key and subprotocol, or the rejection.
-func (o *AcceptOptions) upgrade(r *http.Request) (key, subprotocol string, herr *HandshakeError) {
-	key, herr = checkRequest(r)
+// handshake is what the server decided about a request it accepts.
+type handshake struct {
+	key, subprotocol string
+	extensions       string         // the Sec-WebSocket-Extensions response, if any
+	deflate          *deflateParams // nil unless permessage-deflate was accepted
+}
+
+// upgrade checks r and returns what to answer, or the rejection.
+func (o *AcceptOptions) upgrade(r *http.Request) (hs handshake, herr *HandshakeError) {
+	if o.Deflate != nil {
+		if err := o.Deflate.check(); err != nil {
+			return hs, &HandshakeError{Status: http.StatusInternalServerError, Reason: "bad DeflateOptions", Err: err}
+		}
+	}
+	hs.key, herr = checkRequest(r)
 	if herr != nil {
-		return "", "", herr
+		return hs, herr
 	}
 	if !o.InsecureSkipOriginCheck {
 		if herr = checkOrigin(r, o.OriginPatterns); herr != nil {
-			return "", "", herr
+			return hs, herr
 		}
 	}
-	return key, selectSubprotocol(r.Header, o.Subprotocols), nil
+	hs.subprotocol = selectSubprotocol(r.Header, o.Subprotocols)
+	if o.Deflate != nil {
+		if resp, p, ok := negotiateDeflate(r.Header.Values("Sec-WebSocket-Extensions"), o.Deflate); ok {
+			hs.extensions, hs.deflate = resp, &p
+		}
+	}
+	return hs, nil
+}
+
+// conn makes the Conn of an accepted handshake.
+func (o *AcceptOptions) conn(nc net.Conn, buffered []byte, hs handshake) *Conn {
+	return newConn(connConfig{
+		nc:          nc,
+		buffered:    buffered,
+		subprotocol: hs.subprotocol,
+		readLimit:   o.ReadLimit,
+		deflate:     hs.deflate,
+		deflateOpts: o.Deflate,
+	})
 }
 
 // Accept upgrades an HTTP request to a WebSocket connection (RFC 6455 §4.2). It checks the
@@ -81,7 +116,7 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 	if opts != nil {
 		o = *opts
 	}
-	key, subprotocol, herr := o.upgrade(r)
+	hs, herr := o.upgrade(r)
 	if herr != nil {
 		for name, v := range rejectionHeader(herr.Status) {
 			w.Header()[name] = v
@@ -89,7 +124,7 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 		http.Error(w, herr.Reason, herr.Status)
 		return nil, herr
 	}
-	resp, err := appendResponse(nil, key, subprotocol, o.ResponseHeader)
+	resp, err := appendResponse(nil, hs.key, hs.subprotocol, hs.extensions, o.ResponseHeader)
 	if err != nil {
 		herr := err.(*HandshakeError)
 		herr.Status = http.StatusInternalServerError
@@ -108,12 +143,7 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 		_ = nc.Close()
 		return nil, &HandshakeError{Reason: "write response", Err: err}
 	}
-	return newConn(connConfig{
-		nc:          nc,
-		buffered:    takeBuffered(brw.Reader),
-		subprotocol: subprotocol,
-		readLimit:   o.ReadLimit,
-	}), nil
+	return o.conn(nc, takeBuffered(brw.Reader), hs), nil
 }
 
 // takeBuffered returns a copy of what br has buffered: bytes the peer sent right after
@@ -172,12 +202,12 @@ func Server(ctx context.Context, nc net.Conn, opts *AcceptOptions) (*Conn, *http
 		}
 		return nil, nil, herr
 	}
-	key, subprotocol, herr := o.upgrade(r)
+	hs, herr := o.upgrade(r)
 	if herr != nil {
 		_, _ = nc.Write(appendRejection(nil, herr))
 		return nil, r, herr
 	}
-	resp, err := appendResponse(nil, key, subprotocol, o.ResponseHeader)
+	resp, err := appendResponse(nil, hs.key, hs.subprotocol, hs.extensions, o.ResponseHeader)
 	if err != nil {
 		herr := err.(*HandshakeError)
 		herr.Status = http.StatusInternalServerError
@@ -194,10 +224,5 @@ func Server(ctx context.Context, nc net.Conn, opts *AcceptOptions) (*Conn, *http
 		return nil, r, &HandshakeError{Reason: "handshake interrupted", Err: ctx.Err()}
 	}
 	_ = nc.SetDeadline(time.Time{})
-	return newConn(connConfig{
-		nc:          nc,
-		buffered:    takeBuffered(br),
-		subprotocol: subprotocol,
-		readLimit:   o.ReadLimit,
-	}), r, nil
+	return o.conn(nc, takeBuffered(br), hs), r, nil
 }

@@ -6,7 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"sync"
+	"sync/atomic"
+
+	"github.com/hayate-ws/websocket/internal/deflate"
 )
 
 // This file is the sending half of Conn: data messages whole and streamed, control
@@ -20,31 +24,93 @@ var writeBufPool = sync.Pool{New: func() any { return new([writeBufSize]byte) }}
 
 // lockMessage waits for the right to write a data message.
 func (c *Conn) lockMessage(ctx context.Context) error {
-	select {
-	case c.msgSem <- struct{}{}:
+	if c.msgLock.state.CompareAndSwap(0, 1) {
 		return nil
-	default:
 	}
-	select {
-	case c.msgSem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("websocket: wait to write: %w", ctx.Err())
-	case <-c.cs.done:
-		return c.closedErr()
+	return c.msgLock.wait(ctx, c)
+}
+
+func (c *Conn) unlockMessage() {
+	if !c.msgLock.state.CompareAndSwap(1, 0) {
+		c.msgLock.handOff()
 	}
 }
 
-func (c *Conn) unlockMessage() { <-c.msgSem }
+// msgLock is the right to write a data message: a lock whose waiters give up when their
+// context ends or the connection closes. Taking and releasing it uncontended is one
+// atomic operation each; waiters queue in order, and the lock passes straight to the
+// first of them.
+type msgLock struct {
+	state   atomic.Int32 // 0: free; 1: held; 2: held, with waiters queued
+	mu      sync.Mutex   // guards waiters, and state's moves out of 2
+	waiters []chan struct{}
+}
 
-// Write sends p as one message of type typ, in a single frame. For a text message, p
-// must be valid UTF-8.
+// wait queues for the lock after a failed attempt to take it.
+func (l *msgLock) wait(ctx context.Context, c *Conn) error {
+	l.mu.Lock()
+	for {
+		if l.state.CompareAndSwap(0, 1) {
+			l.mu.Unlock()
+			return nil
+		}
+		if l.state.CompareAndSwap(1, 2) || l.state.Load() == 2 {
+			break
+		}
+	}
+	ch := make(chan struct{})
+	l.waiters = append(l.waiters, ch)
+	l.mu.Unlock()
+	var err error
+	select {
+	case <-ch:
+		return nil // handed over: the lock is ours
+	case <-ctx.Done():
+		err = fmt.Errorf("websocket: wait to write: %w", ctx.Err())
+	case <-c.cs.done:
+		err = c.closedErr()
+	}
+	l.mu.Lock()
+	if i := slices.Index(l.waiters, ch); i >= 0 {
+		l.waiters = slices.Delete(l.waiters, i, i+1)
+		if len(l.waiters) == 0 {
+			l.state.Store(1)
+		}
+		l.mu.Unlock()
+		return err
+	}
+	l.mu.Unlock()
+	// The lock was handed over as we gave up: pass it on.
+	c.unlockMessage()
+	return err
+}
+
+// handOff releases the lock to the first waiter, or frees it if the last waiter has
+// given up since.
+func (l *msgLock) handOff() {
+	l.mu.Lock()
+	if len(l.waiters) == 0 {
+		l.state.Store(0)
+	} else {
+		ch := l.waiters[0]
+		l.waiters = slices.Delete(l.waiters, 0, 1)
+		if len(l.waiters) == 0 {
+			l.state.Store(1)
+		}
+		close(ch)
+	}
+	l.mu.Unlock()
+}
+
+// Write sends p as one message of type typ, in a single frame, or, when it is
+// compressed (see [DeflateOptions]), in frames of up to about 16 KiB of compressed data.
+// For a text message, p must be valid UTF-8. typ may carry the [Uncompressed] flag.
 //
 // If ctx ends before the message starts to go out, Write returns ctx.Err(); if it ends
 // while the frame is being written, the connection is closed, since the peer would see a
 // frame cut short.
 func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
-	if typ != MessageText && typ != MessageBinary {
+	if base := typ &^ Uncompressed; base != MessageText && base != MessageBinary {
 		return errInvalidMessageType
 	}
 	if err := c.lockMessage(ctx); err != nil {
@@ -54,8 +120,14 @@ func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	op := opcode(typ &^ Uncompressed)
 	stop := watch(ctx, c.nc, setWriteDeadline)
-	err := c.writeFrame(true, opcode(typ), p)
+	var err error
+	if c.cz.compressible(typ, len(p)) {
+		err = c.writeDeflated(op, p)
+	} else {
+		err = c.writeFrame(true, op, p)
+	}
 	if stop() && err != nil {
 		return fmt.Errorf("websocket: write interrupted: %w: %w", ctx.Err(), net.ErrClosed)
 	}
@@ -63,7 +135,9 @@ func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
 }
 
 // Writer returns a writer for one message of type typ, which is sent as it is written, in
-// frames of up to about 16 KiB: nothing is buffered whole. Close the writer to finish the
+// frames of up to about 16 KiB: nothing is buffered whole. typ may carry the
+// [Uncompressed] flag; otherwise, on a connection with compression, the message is
+// compressed unless it ends up shorter than the threshold. Close the writer to finish the
 // message; until then other data messages wait (control frames do not). The writer must
 // not be used after Close: the Conn reuses it for its next message, which is what keeps
 // streaming free of allocations.
@@ -71,7 +145,7 @@ func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
 // ctx governs the whole message, until the writer is closed. If it ends while a frame is
 // being written, the connection is closed.
 func (c *Conn) Writer(ctx context.Context, typ MessageType) (io.WriteCloser, error) {
-	if typ != MessageText && typ != MessageBinary {
+	if base := typ &^ Uncompressed; base != MessageText && base != MessageBinary {
 		return nil, errInvalidMessageType
 	}
 	if err := c.lockMessage(ctx); err != nil {
@@ -86,9 +160,12 @@ func (c *Conn) Writer(ctx context.Context, typ MessageType) (io.WriteCloser, err
 		return nil, c.closedErr()
 	}
 	w := &c.w
-	w.op = opcode(typ)
+	w.op = opcode(typ &^ Uncompressed)
 	w.buf = writeBufPool.Get().(*[writeBufSize]byte)
 	w.n = 0
+	// A compressed message starts out buffered as it is, until it is known to be big
+	// enough to compress (see decide).
+	w.deciding = c.cz.mayCompress(typ)
 	w.ctx = ctx
 	w.stop = watch(ctx, c.nc, setWriteDeadline)
 	return w, nil
@@ -96,12 +173,15 @@ func (c *Conn) Writer(ctx context.Context, typ MessageType) (io.WriteCloser, err
 
 // messageWriter streams one data message; Conn.Writer hands it out.
 type messageWriter struct {
-	c    *Conn
-	op   opcode // of the next frame: the message type first, then continuation
-	buf  *[writeBufSize]byte
-	n    int // payload bytes at buf[maxHeaderSize:]
-	ctx  context.Context
-	stop func() bool
+	c        *Conn
+	op       opcode // of the next frame: the message type first, then continuation
+	rsv      byte   // of the next frame: rsv1 on the first frame of a compressed message
+	buf      *[writeBufSize]byte
+	n        int              // payload bytes at buf[maxHeaderSize:]
+	deciding bool             // buf holds the start of a message that may yet be compressed
+	enc      *deflate.Encoder // compresses the message; buf holds compressed output
+	ctx      context.Context
+	stop     func() bool
 }
 
 // Write adds p to the message, sending full frames as the buffer fills.
@@ -109,14 +189,25 @@ func (w *messageWriter) Write(p []byte) (int, error) {
 	if w.buf == nil {
 		return 0, errWriterClosed
 	}
+	if w.enc != nil {
+		return w.enc.Write(p)
+	}
 	written := 0
 	for len(p) > 0 {
 		if w.n == writeBufSize-maxHeaderSize {
+			if w.deciding {
+				// A buffer's worth is worth compressing, whatever the threshold.
+				if err := w.deflateBuffered(); err != nil {
+					return written, err
+				}
+				n, err := w.enc.Write(p)
+				return written + n, err
+			}
 			if err := w.flush(false); err != nil {
 				return written, err
 			}
 		}
-		if w.n == 0 && len(p) > writeBufSize-maxHeaderSize && !w.c.client {
+		if w.n == 0 && len(p) > writeBufSize-maxHeaderSize && !w.c.client && !w.deciding {
 			// Nothing buffered and more than a buffer's worth: send it straight from p,
 			// keeping the last bytes back so that Close has a final frame to send.
 			k := len(p) - (writeBufSize - maxHeaderSize)
@@ -140,9 +231,12 @@ func (w *messageWriter) Close() error {
 	if w.buf == nil {
 		return errWriterClosed
 	}
-	err := w.flush(true)
-	writeBufPool.Put(w.buf)
-	w.buf = nil
+	var err error
+	if w.deciding && w.n >= w.c.cz.threshold {
+		err = w.deflateBuffered()
+	}
+	w.deciding = false
+	err = w.finish(err)
 	if w.stop() {
 		err = w.failed(err)
 	}
@@ -152,9 +246,26 @@ func (w *messageWriter) Close() error {
 	return err
 }
 
+// finish ends the message after err (nil if all went well so far): the compressor's
+// last output and the final frame go out, and the buffer goes back to its pool.
+func (w *messageWriter) finish(err error) error {
+	if w.enc != nil {
+		if ferr := w.finishDeflate(); err == nil {
+			err = ferr
+		}
+	}
+	if err == nil {
+		err = w.flush(true)
+	}
+	writeBufPool.Put(w.buf)
+	w.buf = nil
+	return err
+}
+
 func (w *messageWriter) flush(fin bool) error {
-	err := w.c.writeBuffered(fin, w.op, w.buf[:], w.n)
+	err := w.c.writeBuffered(fin, w.op, w.rsv, w.buf[:], w.n)
 	w.op = opContinuation
+	w.rsv = 0
 	w.n = 0
 	if err != nil {
 		return w.failed(err)
@@ -176,7 +287,7 @@ func (c *Conn) writeFrame(fin bool, op opcode, p []byte) error {
 	if len(p) <= writeBufSize-maxHeaderSize {
 		buf := writeBufPool.Get().(*[writeBufSize]byte)
 		n := copy(buf[maxHeaderSize:], p)
-		err := c.writeBuffered(fin, op, buf[:], n)
+		err := c.writeBuffered(fin, op, 0, buf[:], n)
 		writeBufPool.Put(buf)
 		return err
 	}
@@ -232,8 +343,8 @@ func (c *Conn) writeMasked(hdr []byte, key uint32, p []byte) error {
 // writeBuffered writes one data frame whose payload is buf[maxHeaderSize:maxHeaderSize+n],
 // putting the header just before it so that the frame goes out in one write. A client's
 // payload is masked in place.
-func (c *Conn) writeBuffered(fin bool, op opcode, buf []byte, n int) error {
-	h := header{fin: fin, op: op, masked: c.client, length: int64(n)}
+func (c *Conn) writeBuffered(fin bool, op opcode, rsv byte, buf []byte, n int) error {
+	h := header{fin: fin, rsv: rsv, op: op, masked: c.client, length: int64(n)}
 	if c.client {
 		h.key = newMaskKey()
 		mask(h.key, buf[maxHeaderSize:maxHeaderSize+n])

@@ -3,7 +3,9 @@ package mask
 import (
 	"fmt"
 	"math"
+	"os"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 	_ "unsafe" // for go:linkname
@@ -11,7 +13,9 @@ import (
 	"github.com/gobwas/ws"
 
 	_ "github.com/coder/websocket"
+	_ "github.com/gorilla/websocket"
 	_ "github.com/hayate-ws/websocket"
+	_ "github.com/lxzan/gws"
 )
 
 // hayateMask is Hayate's mask: the dispatcher that picks the portable loop or
@@ -26,6 +30,17 @@ func hayateMask(key uint32, b []byte) uint32
 //go:linkname coderMask github.com/coder/websocket.maskGo
 func coderMask(b []byte, key uint32) uint32
 
+// gorillaMask is gorilla/websocket's maskBytes (mask.go of v1.5.3: word-wise
+// with unsafe).
+//
+//go:linkname gorillaMask github.com/gorilla/websocket.maskBytes
+func gorillaMask(key [4]byte, pos int, b []byte) int
+
+// gwsMask is gws's internal.MaskXOR (internal/utils.go of v1.8.9).
+//
+//go:linkname gwsMask github.com/lxzan/gws/internal.MaskXOR
+func gwsMask(b []byte, key []byte)
+
 // key is the masking key of the example in RFC 6455 §5.7, in wire order.
 var key = [4]byte{0x37, 0xfa, 0x21, 0x3d}
 
@@ -34,24 +49,35 @@ var keyLE = uint32(key[0]) | uint32(key[1])<<8 | uint32(key[2])<<16 | uint32(key
 
 var sizes = []int{16, 125, 1024, 16384, 1048576}
 
-// libs are the contenders. Each masks b in place, as a whole payload
-// starting at key octet 0.
-var libs = []struct {
+type contender struct {
 	name string
 	fn   func(b, scratch []byte)
-}{
+}
+
+// libs are the contenders. Each masks b in place, as a whole payload
+// starting at key octet 0.
+var libs = []contender{
 	{"hayate", func(b, _ []byte) { hayateMask(keyLE, b) }},
-	{"gobwas", func(b, _ []byte) { ws.Cipher(b, key, 0) }},
+	{"gorilla", func(b, _ []byte) { gorillaMask(key, 0, b) }},
 	{"coder", func(b, _ []byte) { coderMask(b, keyLE) }},
+	{"gobwas", func(b, _ []byte) { ws.Cipher(b, key, 0) }},
+	{"gws", func(b, _ []byte) { gwsMask(b, key[:]) }},
 	// copy moves the same number of bytes from another buffer: the memory
 	// bandwidth reference.
 	{"copy", func(b, scratch []byte) { copy(b, scratch) }},
 }
 
+// rotated returns libs starting at the one BENCH_ROTATE names.
+func rotated() []contender {
+	k, _ := strconv.Atoi(os.Getenv("BENCH_ROTATE"))
+	k = ((k % len(libs)) + len(libs)) % len(libs)
+	return append(append([]contender{}, libs[k:]...), libs[:k]...)
+}
+
 func TestSameResult(t *testing.T) {
 	for _, size := range slices.Concat(sizes, []int{0, 1, 7, 33, 1000}) {
 		var want []byte
-		for _, lib := range libs[:3] {
+		for _, lib := range libs[:len(libs)-1] {
 			b := make([]byte, size)
 			for i := range b {
 				b[i] = byte(i)
@@ -67,8 +93,7 @@ func TestSameResult(t *testing.T) {
 }
 
 // BenchmarkMask runs the libraries one after another within each size, so
-// that drift in the machine's speed hits all of them alike. The names put
-// lib first for benchstat -col /lib.
+// that drift in the machine's speed hits all of them alike.
 //
 // Besides the mean (ns/op, B/s) it reports best-B/s, the throughput of the
 // fastest run of calls covering about 64 KiB: on a shared machine the mean
@@ -76,8 +101,8 @@ func TestSameResult(t *testing.T) {
 // the code.
 func BenchmarkMask(b *testing.B) {
 	for _, size := range sizes {
-		for _, lib := range libs {
-			b.Run(fmt.Sprintf("lib=%s/size=%d", lib.name, size), func(b *testing.B) {
+		for _, lib := range rotated() {
+			b.Run(fmt.Sprintf("size=%d/lib=%s", size, lib.name), func(b *testing.B) {
 				buf := make([]byte, size)
 				scratch := make([]byte, size)
 				window := max(1, 64<<10/size)

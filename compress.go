@@ -1,0 +1,342 @@
+package websocket
+
+import (
+	"compress/flate"
+	"errors"
+	"io"
+	"sync"
+
+	"github.com/hayate-ws/websocket/internal/deflate"
+)
+
+// This file is the data path of permessage-deflate (RFC 7692 §7.2): what a Conn keeps
+// between messages when compression was negotiated, the compressor and decompressor it
+// borrows for each message, and the frames compressed output goes out in.
+//
+// Memory: the working state of both directions (hash tables, Huffman tables, buffers) is
+// pooled and held only while a message is being read or written. Under context takeover
+// a connection also keeps, per direction, the last bytes of uncompressed data up to the
+// negotiated window (at most 2^bits bytes), which the next message is compressed
+// against; those histories grow with the data, so a connection that sends little keeps
+// little.
+
+// Uncompressed, combined with a message type ([MessageText]|Uncompressed), sends that
+// message without compression on a connection that negotiated permessage-deflate: for a
+// payload that is already compressed, such as an image. It is ignored where compression
+// is off. Under context takeover an uncompressed message does not enter the
+// compressor's history, so leaving messages out costs the others nothing.
+const Uncompressed MessageType = 1 << 8
+
+// defaultThreshold is the size below which a message is sent as it is: a deflate stream
+// of a few dozen bytes is seldom smaller than its input.
+const defaultThreshold = 128
+
+// compression is a connection's permessage-deflate state, present only when negotiated.
+type compression struct {
+	level     int
+	threshold int // a message shorter than this goes uncompressed
+
+	writeBits, readBits         int  // LZ77 window, as a power of two, of each direction
+	writeTakeover, readTakeover bool // context takeover in each direction
+
+	// Histories under context takeover. wwin belongs to whoever holds msgLock, rwin to
+	// whoever holds readMu.
+	wwin, rwin deflate.Window
+}
+
+// newCompression returns the state for a connection that negotiated p, with the local
+// options o (nil means the defaults).
+func newCompression(p deflateParams, o *DeflateOptions, client bool) *compression {
+	z := &compression{level: deflate.DefaultLevel, threshold: defaultThreshold}
+	if o != nil {
+		if o.Level != 0 {
+			z.level = o.Level
+		}
+		switch {
+		case o.Threshold > 0:
+			z.threshold = o.Threshold
+		case o.Threshold < 0:
+			z.threshold = 0
+		}
+	}
+	if client {
+		z.writeBits, z.writeTakeover = p.clientMaxWindowBits, !p.clientNoContextTakeover
+		z.readBits, z.readTakeover = p.serverMaxWindowBits, !p.serverNoContextTakeover
+	} else {
+		z.writeBits, z.writeTakeover = p.serverMaxWindowBits, !p.serverNoContextTakeover
+		z.readBits, z.readTakeover = p.clientMaxWindowBits, !p.clientNoContextTakeover
+	}
+	return z
+}
+
+// ---- sending ----
+
+var encoderPool = sync.Pool{New: func() any { return deflate.NewEncoder() }}
+
+// compressible reports whether a message of type typ (with its flags) and of at least
+// size bytes is to be compressed.
+func (z *compression) compressible(typ MessageType, size int) bool {
+	return z != nil && typ&Uncompressed == 0 && size >= z.threshold
+}
+
+// mayCompress reports whether a message of type typ, of a size not yet known, may be
+// compressed.
+func (z *compression) mayCompress(typ MessageType) bool {
+	return z != nil && typ&Uncompressed == 0
+}
+
+// startDeflate switches w, which holds no output yet, to compressing: from now on what
+// is written to w goes through a pooled encoder, and w's buffer collects the compressed
+// frames.
+func (w *messageWriter) startDeflate() {
+	z := w.c.cz
+	var hist *deflate.Window
+	if z.writeTakeover {
+		hist = &z.wwin
+	}
+	w.enc = encoderPool.Get().(*deflate.Encoder)
+	w.enc.Reset((*frameSink)(w), z.level, z.writeBits, hist)
+	w.rsv = rsv1
+	w.deciding = false
+}
+
+// deflateBuffered starts compressing a message of which w has buffered the start as it
+// is.
+func (w *messageWriter) deflateBuffered() error {
+	plain, n := w.buf, w.n
+	w.buf, w.n = writeBufPool.Get().(*[writeBufSize]byte), 0
+	w.startDeflate()
+	_, err := w.enc.Write(plain[maxHeaderSize : maxHeaderSize+n])
+	writeBufPool.Put(plain)
+	return err
+}
+
+// writeDeflated sends p as one compressed message. The caller holds msgLock, so the
+// message writer is free to use.
+func (c *Conn) writeDeflated(op opcode, p []byte) error {
+	w := &c.w
+	w.op = op
+	w.buf, w.n = writeBufPool.Get().(*[writeBufSize]byte), 0
+	w.startDeflate()
+	_, err := w.enc.Write(p)
+	return w.finish(err)
+}
+
+// finishDeflate ends the compressed message and returns the encoder to its pool.
+func (w *messageWriter) finishDeflate() error {
+	err := w.enc.Finish()
+	encoderPool.Put(w.enc)
+	w.enc = nil
+	return err
+}
+
+// frameSink is a messageWriter seen as the destination of compressed output: it fills
+// the writer's buffer and sends a frame each time the buffer is full. The last frame is
+// sent by the writer's Close.
+type frameSink messageWriter
+
+func (s *frameSink) Write(p []byte) (int, error) {
+	w := (*messageWriter)(s)
+	written := 0
+	for len(p) > 0 {
+		if w.n == writeBufSize-maxHeaderSize {
+			if err := w.flush(false); err != nil {
+				return written, err
+			}
+		}
+		k := copy(w.buf[maxHeaderSize+w.n:], p)
+		w.n += k
+		written += k
+		p = p[k:]
+	}
+	return written, nil
+}
+
+// ---- receiving ----
+
+// deflateTail completes a message's compressed data for a DEFLATE decoder: the empty
+// stored block a sender removes (RFC 7692 §7.2.2), then an empty final block, so that
+// the decoder reports the end of the stream.
+var deflateTail = [...]byte{0x00, 0x00, 0xff, 0xff, 0x01, 0x00, 0x00, 0xff, 0xff}
+
+// inflaterBufSize is how much compressed payload an inflater reads at a time.
+const inflaterBufSize = 4 << 10
+
+// inflater decompresses one message. It is borrowed from a pool for the message and
+// serves the decoder the message's payload, followed by deflateTail.
+type inflater struct {
+	m    *messageReader
+	fr   io.ReadCloser // compress/flate's decoder, reset for every message
+	r, w int           // buffered compressed bytes are buf[r:w]
+	tail int           // how much of deflateTail has been served
+	done bool          // the message's payload has been read whole
+	err  error         // what reading the payload failed with
+	buf  [inflaterBufSize]byte
+}
+
+var inflaterPool = sync.Pool{New: func() any { return new(inflater) }}
+
+// errCorruptDeflate fails a connection whose peer sent compressed data that does not
+// decode.
+var errCorruptDeflate = errors.New("websocket: invalid compressed data")
+
+// startInflate borrows an inflater for the message m is starting.
+func (m *messageReader) startInflate() {
+	z := m.c.cz
+	f := inflaterPool.Get().(*inflater)
+	f.m, f.r, f.w, f.tail, f.done, f.err = m, 0, 0, 0, false, nil
+	var dict []byte
+	if z.readTakeover {
+		dict = z.rwin.Bytes()
+	}
+	if f.fr == nil {
+		f.fr = flate.NewReaderDict(f, dict)
+	} else {
+		_ = f.fr.(flate.Resetter).Reset(f, dict)
+	}
+	m.inf = f
+	m.inflated = 0
+}
+
+// stopInflate returns the inflater to its pool.
+func (m *messageReader) stopInflate() {
+	if f := m.inf; f != nil {
+		f.m = nil
+		m.inf = nil
+		inflaterPool.Put(f)
+	}
+}
+
+// fill buffers more of the message's compressed payload, or the tail after it.
+func (f *inflater) fill() error {
+	f.r, f.w = 0, 0
+	if !f.done {
+		n, err := f.m.readRaw(f.buf[:])
+		if err == io.EOF {
+			f.done = true
+		} else if err != nil {
+			f.err = err
+			return err
+		}
+		if n > 0 {
+			f.w = n
+			return nil
+		}
+	}
+	if f.tail == len(deflateTail) {
+		return io.EOF
+	}
+	f.w = copy(f.buf[:], deflateTail[f.tail:])
+	f.tail += f.w
+	return nil
+}
+
+// Read gives the decoder compressed bytes.
+func (f *inflater) Read(p []byte) (int, error) {
+	if f.r == f.w {
+		if err := f.fill(); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, f.buf[f.r:f.w])
+	f.r += n
+	return n, nil
+}
+
+// ReadByte gives the decoder one compressed byte; having it saves the decoder a
+// buffer of its own.
+func (f *inflater) ReadByte() (byte, error) {
+	if f.r == f.w {
+		if err := f.fill(); err != nil {
+			return 0, err
+		}
+	}
+	b := f.buf[f.r]
+	f.r++
+	return b, nil
+}
+
+// readInflated reads decompressed payload of a compressed message. The caller holds
+// readMu and m is active.
+func (m *messageReader) readInflated(p []byte) (int, error) {
+	z := m.c.cz
+	if m.limit >= 0 {
+		// Never decompress more than one byte past the limit, however big p is.
+		if room := m.limit - m.inflated + 1; int64(len(p)) > room {
+			p = p[:room]
+		}
+	}
+	n, err := m.inf.fr.Read(p)
+	if n > 0 {
+		m.inflated += int64(n)
+		if m.limit >= 0 && m.inflated > m.limit {
+			return 0, m.failed(errTooBig, false)
+		}
+		if z.readTakeover {
+			z.rwin.Write(p[:n], 1<<z.readBits)
+		}
+		if m.typ == MessageText && !m.utf8.Feed(p[:n]) {
+			return 0, m.failed(errInvalidUTF8, false)
+		}
+	}
+	switch {
+	case err == nil:
+		return n, nil
+	case !m.active:
+		// Reading the payload failed, and m.failed has ended the connection.
+		m.stopInflate()
+		return n, m.err
+	case m.inf.err != nil:
+		// The context ended between two frames. An uncompressed message could go on
+		// later, but the decoder keeps the error: the message is lost, and with it the
+		// connection, whose next messages may refer back to this one.
+		cause := m.inf.err
+		m.stopInflate()
+		return n, m.failed(cause, false)
+	case err == io.EOF:
+		// The decoder stops at the tail's final block, or at a final block of the
+		// sender's own (RFC 7692 §7.2.3.3): anything after it carries no data.
+		if !m.inf.done {
+			if err := m.discardRaw(); err != nil {
+				return n, err
+			}
+		}
+		m.stopInflate()
+		return n, m.end()
+	default:
+		m.stopInflate()
+		return n, m.failed(&protocolError{StatusInvalidFramePayloadData, "invalid compressed data", errors.Join(errCorruptDeflate, err)}, false)
+	}
+}
+
+// discardRaw skips what is left of the message's payload.
+func (m *messageReader) discardRaw() error {
+	for {
+		if m.remaining > 0 {
+			if err := m.c.rd.discard(m.remaining); err != nil {
+				if err == io.EOF {
+					err = io.ErrUnexpectedEOF
+				}
+				return m.failed(err, false)
+			}
+			m.remaining = 0
+		}
+		var none [0]byte
+		if _, err := m.readRaw(none[:]); err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+// compressedLimit is the most compressed payload a message may declare under the read
+// limit: deflate's stored blocks add five bytes per 64 KiB, so honest data fits well
+// within an eighth more, and this bounds the work a peer can ask for.
+func compressedLimit(limit int64) int64 {
+	if limit < 0 {
+		return -1
+	}
+	return limit + limit/8 + 1024
+}
