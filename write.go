@@ -318,26 +318,61 @@ func (c *Conn) writeFrame(fin bool, op opcode, p []byte) error {
 	return nil
 }
 
-// writeMasked writes hdr and then p masked with key, through a pooled buffer so that p is
-// left as it was. The caller holds frameMu.
+// maskedBatch is what writeMasked masks a large payload into: pooled buffers that go out
+// together in one vectored write.
+type maskedBatch struct {
+	bufs [maskedBatchBufs]*[writeBufSize]byte
+	iov  [maskedBatchBufs][]byte
+	vec  net.Buffers
+}
+
+// maskedBatchBufs bounds a batch: 8 buffers, 128 KiB, per system call.
+const maskedBatchBufs = 8
+
+var maskedBatchPool = sync.Pool{New: func() any { return new(maskedBatch) }}
+
+// writeMasked writes hdr and then p masked with key, through pooled buffers so that p is
+// left as it was, up to 128 KiB per system call. The caller holds frameMu.
 func (c *Conn) writeMasked(hdr []byte, key uint32, p []byte) error {
-	buf := writeBufPool.Get().(*[writeBufSize]byte)
-	defer writeBufPool.Put(buf)
-	off := copy(buf[:], hdr)
-	for len(p) > 0 {
-		n := copy(buf[off:], p)
-		key = mask(key, buf[off:off+n])
-		if _, err := c.nc.Write(buf[:off+n]); err != nil {
+	b := maskedBatchPool.Get().(*maskedBatch)
+	defer maskedBatchPool.Put(b)
+	for first := true; first || len(p) > 0; first = false {
+		k := 0
+		for ; k < maskedBatchBufs && (len(p) > 0 || k == 0); k++ {
+			if b.bufs[k] == nil {
+				b.bufs[k] = writeBufPool.Get().(*[writeBufSize]byte)
+			}
+			buf := b.bufs[k]
+			start := 0
+			if first && k == 0 {
+				start = copy(buf[:], hdr)
+			}
+			n := copy(buf[start:], p)
+			key = mask(key, buf[start:start+n])
+			b.iov[k] = buf[:start+n]
+			p = p[n:]
+		}
+		b.vec = b.iov[:k]
+		_, err := b.vec.WriteTo(c.nc)
+		clear(b.iov[:k])
+		b.vec = nil
+		if err != nil {
+			b.release()
 			return err
 		}
-		p = p[n:]
-		off = 0
 	}
-	if off > 0 { // empty payload: the header alone
-		_, err := c.nc.Write(buf[:off])
-		return err
-	}
+	b.release()
 	return nil
+}
+
+// release gives the batch's buffers back to their pool.
+func (b *maskedBatch) release() {
+	for i, buf := range b.bufs {
+		if buf != nil {
+			writeBufPool.Put(buf)
+			b.bufs[i] = nil
+		}
+	}
 }
 
 // writeBuffered writes one data frame whose payload is buf[maxHeaderSize:maxHeaderSize+n],

@@ -48,9 +48,12 @@ func BenchmarkEncode(b *testing.B) {
 			})
 		}
 	}
-	for _, size := range []int{64 << 10, 1 << 20} {
-		data := text(size)
-		name := fmt.Sprintf("text%dk", size>>10)
+	for _, size := range []struct {
+		name string
+		n    int
+	}{{"text64k", 64 << 10}, {"text1m", 1 << 20}} {
+		data := text(size.n)
+		name := size.name
 		for _, level := range benchLevels {
 			b.Run(fmt.Sprintf("%s/level%d", name, level), func(b *testing.B) {
 				benchMessages(b, [][]byte{data}, level, false)

@@ -75,8 +75,12 @@ func init() {
 			lit[s] = 8
 		}
 	}
+	var all [288]uint16
+	for s := range all {
+		all[s] = uint16(s)
+	}
 	var codes [288]codeWord
-	assignCodes(lit[:], codes[:])
+	assignCodes(lit[:], codes[:], all[:])
 	copy(fixedLitCodes[:], codes[:])
 	var dist [numDist]uint8
 	for c := range dist {
@@ -85,29 +89,52 @@ func init() {
 			distExtraBits[c] = uint8(c/2 - 1)
 		}
 	}
-	assignCodes(dist[:], fixedDistCodes[:])
+	assignCodes(dist[:], fixedDistCodes[:], all[:numDist])
+}
+
+// distSymTab maps a distance d to its code: entry d-1 for d <= 256, entry
+// 256+(d-1)>>7 beyond, since from code 16 on each code spans a multiple of
+// 128 distances.
+var distSymTab [512]uint8
+
+// distBase is the first distance of each distance code, minus one.
+var distBase [numDist]uint16
+
+func init() {
+	code := func(x int) uint8 {
+		if x < 4 {
+			return uint8(x)
+		}
+		l := bits.Len32(uint32(x))
+		return uint8(2*(l-1) + (x>>(l-2))&1)
+	}
+	for i := range 256 {
+		distSymTab[i] = code(i)
+		distSymTab[256+i] = code(i << 7)
+	}
+	for c := range distBase {
+		if c < 4 {
+			distBase[c] = uint16(c)
+		} else {
+			distBase[c] = uint16((2 + c&1) << (c/2 - 1))
+		}
+	}
 }
 
 // distSym returns the distance code of distance d (1..32768).
 func distSym(d int) int {
-	x := uint32(d - 1)
-	if x < 4 {
-		return int(x)
+	x := uint(d-1) & (maxWindow - 1)
+	if x < 256 {
+		return int(distSymTab[x])
 	}
-	l := bits.Len32(x)
-	return 2*(l-1) + int(x>>(l-2))&1
+	return int(distSymTab[256+x>>7])
 }
 
 // distCode returns the distance code of distance d (1..32768), and the value
 // and number of its extra bits.
 func distCode(d int) (code int, extra uint64, nb uint) {
-	x := uint32(d - 1)
-	if x < 4 {
-		return int(x), 0, 0
-	}
-	l := bits.Len32(x)
-	nb = uint(l - 2)
-	return 2*(l-1) + int(x>>nb)&1, uint64(x) & (1<<nb - 1), nb
+	code = distSym(d)
+	return code, uint64(d-1) - uint64(distBase[code]), uint(distExtraBits[code])
 }
 
 // bitWriter packs bits least significant first into a byte buffer with
@@ -187,33 +214,50 @@ func (e *Encoder) emitBlock() {
 	}
 	e.seqs = e.seqs[:0]
 	e.blockStart = e.pos
+	e.clearCounts()
 }
 
-// histogram counts the symbols of the pending block into e.litFreq and
-// e.distFreq, with one end-of-block symbol, and returns the number of
+// count adds a sequence to the symbol counts of the pending block: literals,
+// then a match of length mlen at distance dist if mlen is not 0. The
+// tokenizers call it as they go, while the literals are still in cache.
+func (e *Encoder) count(lits []byte, mlen, dist int) {
+	e.nlits += len(lits)
+	// Literals are counted alternately in two tables, so that a byte that
+	// repeats (a quote in JSON) does not make each count wait for the
+	// previous one.
+	lf, lf2 := &e.litFreq, &e.litFreq2
+	for len(lits) >= 2 {
+		lf[lits[0]]++
+		lf2[lits[1]]++
+		lits = lits[2:]
+	}
+	if len(lits) == 1 {
+		lf[lits[0]]++
+	}
+	if mlen != 0 {
+		lf[257+int(lenCode[mlen-3])]++
+		e.distFreq[distSym(dist)]++
+	}
+}
+
+// histogram completes the symbol counts of the pending block in e.litFreq
+// and e.distFreq, adding one end-of-block symbol, and returns the number of
 // literals.
 func (e *Encoder) histogram() int {
-	lf := &e.litFreq
-	df := &e.distFreq
-	clear(lf[:])
-	clear(df[:])
-	buf := e.buf
-	p := e.blockStart
-	nlits := 0
-	for _, q := range e.seqs {
-		lits := buf[p : p+int(q.lits)]
-		p += int(q.lits) + int(q.mlen)
-		nlits += len(lits)
-		for _, c := range lits {
-			lf[c]++
-		}
-		if q.mlen != 0 {
-			lf[257+int(lenCode[q.mlen-3])]++
-			df[distSym(int(q.dist))]++
-		}
+	for c, f := range e.litFreq2 {
+		e.litFreq[c] += f
 	}
-	lf[endOfBlock] = 1
-	return nlits
+	clear(e.litFreq2[:])
+	e.litFreq[endOfBlock] = 1
+	return e.nlits
+}
+
+// clearCounts starts the counts of a new block.
+func (e *Encoder) clearCounts() {
+	clear(e.litFreq[:])
+	clear(e.litFreq2[:])
+	clear(e.distFreq[:])
+	e.nlits = 0
 }
 
 // costs counts the symbols of the pending block and computes its size in
@@ -262,8 +306,8 @@ func (e *Encoder) costs() blockCosts {
 
 	// Dynamic: the header, then the data in the built codes.
 	data := extra
-	data += e.hf.build(lf[:], e.litLens[:], maxCodeBits)
-	data += e.hf.build(df[:], e.distLens[:], maxCodeBits)
+	data += e.hf.build(lf[:], e.litLens[:], maxCodeBits, &e.litSyms)
+	data += e.hf.build(df[:], e.distLens[:], maxCodeBits, &e.distSyms)
 	c.dynamic = 3 + e.buildDynamicHeader() + data
 	return c
 }
@@ -325,7 +369,7 @@ func (e *Encoder) buildDynamicHeader() int {
 	for _, s := range r {
 		cf[s.sym]++
 	}
-	size := e.hf.build(cf[:], e.clLens[:], maxCodeLenBits)
+	size := e.hf.build(cf[:], e.clLens[:], maxCodeLenBits, &e.clSyms)
 	size += 2*int(cf[16]) + 3*int(cf[17]) + 7*int(cf[18])
 	hclen := numCodeLen
 	for hclen > 4 && e.clLens[codeLenOrder[hclen-1]] == 0 {
@@ -359,7 +403,7 @@ func (e *Encoder) writeDynamicHeader() {
 	w.flush()
 	w.put(v>>30, uint(max(e.hclen-10, 0))*3)
 	w.flush()
-	assignCodes(e.clLens[:], e.clCodes[:])
+	assignCodes(e.clLens[:], e.clCodes[:], e.clSyms.list())
 	for _, s := range e.rle {
 		c := e.clCodes[s.sym]
 		w.put(c.bits()|uint64(s.extra)<<c.len(), c.len()+uint(rleExtraBits[s.sym]))
@@ -368,8 +412,8 @@ func (e *Encoder) writeDynamicHeader() {
 		}
 	}
 	w.flush()
-	assignCodes(e.litLens[:e.hlit], e.litCodes[:e.hlit])
-	assignCodes(e.distLens[:e.hdist], e.distCodes[:e.hdist])
+	assignCodes(e.litLens[:], e.litCodes[:], e.litSyms.list())
+	assignCodes(e.distLens[:], e.distCodes[:], e.distSyms.list())
 }
 
 // writeSeqs writes the pending sequences and the end-of-block symbol with the

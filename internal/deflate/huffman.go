@@ -34,34 +34,37 @@ type huffman struct {
 
 // build sets lens[s] to the code length of symbol s in a prefix code for the
 // frequencies freq (len(lens) >= len(freq)) whose codes are at most limit
-// bits long, and returns the size in bits of the data in that code (the sum
-// of frequency times length). Unused symbols get length 0. The code is
-// always complete (its Kraft sum is exactly 1), which inflaters require:
-// when fewer than two symbols are used, unused ones are given length 1 to
-// fill it. Frequencies must not exceed maxFreq; those of a block are at most
-// its length, which bufSize bounds.
-func (h *huffman) build(freq []uint32, lens []uint8, limit int) int {
+// bits long, lists the symbols that get a code in used, in increasing
+// order, and returns the size in bits of the data in that code (the sum of
+// frequency times length). Unused symbols get length 0. The code is always
+// complete (its Kraft sum is exactly 1), which inflaters require: when fewer
+// than two symbols are used, an unused one is given a code too, so that
+// there are two of length 1. Frequencies must not exceed maxFreq; those of a
+// block are at most its length, which bufSize bounds.
+func (h *huffman) build(freq []uint32, lens []uint8, limit int, used *symbols) int {
 	clear(lens[:len(freq)])
 	n := 0
 	for s, f := range freq {
 		// Branch-free: write every symbol, advance past the used ones.
 		h.keys[n] = f<<9 | uint32(s)
+		used.s[n] = uint16(s)
 		n += int((f | -f) >> 31)
 	}
+	used.n = n
 	keys := h.keys[:n]
-	if len(keys) < 2 {
-		// One code of length 1 would leave the code incomplete; give two.
-		used := 0
-		if len(keys) == 1 {
-			used = int(keys[0] & 511)
+	if n < 2 {
+		one := 0
+		if n == 1 {
+			one = int(keys[0] & 511)
 		}
-		other := used ^ 1
+		other := one ^ 1
 		if other >= len(freq) {
-			other = used - 1
+			other = one - 1
 		}
-		lens[used] = 1
+		lens[one] = 1
 		lens[other] = 1
-		return int(freq[used])
+		used.s[0], used.s[1], used.n = uint16(min(one, other)), uint16(max(one, other)), 2
+		return int(freq[one])
 	}
 	if len(keys) <= 24 {
 		insertionSort(keys)
@@ -290,25 +293,30 @@ type codeWord uint32
 func (c codeWord) bits() uint64 { return uint64(c & 0xffff) }
 func (c codeWord) len() uint    { return uint(c >> 16) }
 
+// symbols lists the symbols of an alphabet that have a code, in increasing
+// order.
+type symbols struct {
+	s [numLitLen]uint16
+	n int
+}
+
+func (u *symbols) list() []uint16 { return u.s[:u.n] }
+
 // assignCodes fills codes with the canonical codes (RFC 1951 §3.2.2) for the
-// code lengths lens.
-func assignCodes(lens []uint8, codes []codeWord) {
+// code lengths lens, for the symbols listed in used (in increasing order);
+// the codes of the others are left as they were.
+func assignCodes(lens []uint8, codes []codeWord, used []uint16) {
 	var count, next [maxCodeBits + 1]uint16
-	for _, l := range lens {
-		count[l]++
+	for _, s := range used {
+		count[lens[s]&maxCodeBits]++
 	}
 	code := uint16(0)
-	for l := 1; l <= maxCodeBits; l++ {
-		if l > 1 {
-			code = (code + count[l-1]) << 1
-		}
+	for l := 2; l <= maxCodeBits; l++ {
+		code = (code + count[l-1]) << 1
 		next[l] = code
 	}
-	for s, l := range lens {
-		if l == 0 {
-			codes[s] = 0
-			continue
-		}
+	for _, s := range used {
+		l := lens[s] & maxCodeBits
 		c := next[l]
 		next[l]++
 		codes[s] = codeWord(bits.Reverse16(c)>>(16-l)) | codeWord(l)<<16

@@ -131,7 +131,13 @@ func TestHuffmanBuild(t *testing.T) {
 			for i := range lens {
 				lens[i] = 99 // must be overwritten
 			}
-			size := h.build(tc.freq, lens, tc.limit)
+			var used symbols
+			size := h.build(tc.freq, lens, tc.limit, &used)
+			for i, sym := range used.list() {
+				if lens[sym] == 0 || i > 0 && sym <= used.s[i-1] {
+					t.Fatalf("used symbols %v wrong", used.list())
+				}
+			}
 			sum, longest := kraft(lens)
 			if sum != 1<<15 {
 				t.Fatalf("Kraft sum %d/32768: code not complete: %v", sum, lens)
@@ -170,7 +176,7 @@ func TestHuffmanUnlimitedIsOptimal(t *testing.T) {
 			f[i] = uint32(r.IntN(1000))
 		}
 		lens := make([]uint8, n)
-		size := h.build(f, lens, maxCodeBits)
+		size := h.build(f, lens, maxCodeBits, new(symbols))
 		if _, longest := kraft(lens); longest >= maxCodeBits {
 			continue
 		}
@@ -209,7 +215,7 @@ func TestCanonicalCodes(t *testing.T) {
 	lens := []uint8{3, 3, 3, 3, 3, 2, 4, 4}
 	want := []uint16{0b010, 0b011, 0b100, 0b101, 0b110, 0b00, 0b1110, 0b1111}
 	codes := make([]codeWord, len(lens))
-	assignCodes(lens, codes)
+	assignCodes(lens, codes, []uint16{0, 1, 2, 3, 4, 5, 6, 7})
 	for s, c := range codes {
 		// codeWord holds the bits reversed for LSB-first writing.
 		var rev uint16

@@ -50,8 +50,8 @@ type levelParams struct {
 }
 
 var levels = [MaxLevel + 1]levelParams{
-	1: {tableBits: 14, primeSpan: 4 << 10, primeStep: 8, fill: 1},
-	2: {tableBits: 14, primeSpan: 8 << 10, primeStep: 8, fill: 2},
+	1: {tableBits: 14, primeSpan: 8 << 10, primeStep: 16},
+	2: {tableBits: 14, primeSpan: 8 << 10, primeStep: 8, fill: 1},
 	3: {tableBits: 15, primeSpan: 32 << 10, primeStep: 4, fill: 4},
 	4: {lazy: true, tableBits: 15, primeSpan: 16 << 10, primeStep: 4, chain: 4, good: 8, nice: 16, lazyMax: 8, insertMax: 8, fill: 2},
 	5: {lazy: true, tableBits: 15, primeSpan: 32 << 10, primeStep: 4, chain: 8, good: 8, nice: 32, lazyMax: 16, insertMax: 16, fill: 2},
@@ -201,6 +201,7 @@ func (e *Encoder) greedy(stop int, final bool) (full bool) {
 			l++
 		}
 		seqs = append(seqs, seq{lits: uint32(s - lit), mlen: uint16(l), dist: uint16(d)})
+		e.count(buf[lit:s], l, d)
 		s += l
 		lit = s
 		// Index the last positions of the match, for what follows.
@@ -223,6 +224,7 @@ func (e *Encoder) greedy(stop int, final bool) (full bool) {
 	s = min(s, len(buf))
 	if s > lit {
 		seqs = append(seqs, seq{lits: uint32(s - lit)})
+		e.count(buf[lit:s], 0, 0)
 	}
 	e.seqs = seqs
 	e.pos = s
@@ -309,6 +311,7 @@ func (e *Encoder) lazy(stop int, final bool) (full bool) {
 			m--
 		}
 		seqs = append(seqs, seq{lits: uint32(m - lit), mlen: uint16(end - m), dist: uint16(prevDist)})
+		e.count(buf[lit:m], end-m, prevDist)
 		// Index the positions inside the match (s-1 and s are done), all
 		// of them if it is short, else only its last few.
 		from := s + 1
@@ -332,6 +335,7 @@ func (e *Encoder) lazy(stop int, final bool) (full bool) {
 	if prevLen >= minMatch {
 		m := s - 1
 		seqs = append(seqs, seq{lits: uint32(m - lit), mlen: uint16(prevLen), dist: uint16(prevDist)})
+		e.count(buf[lit:m], prevLen, prevDist)
 		end := m + prevLen
 		for i := s; i < min(end, hashEnd+1); i++ {
 			c.insert(buf, i)
@@ -345,6 +349,7 @@ func (e *Encoder) lazy(stop int, final bool) (full bool) {
 	s = min(s, len(buf))
 	if s > lit {
 		seqs = append(seqs, seq{lits: uint32(s - lit)})
+		e.count(buf[lit:s], 0, 0)
 	}
 	e.seqs = seqs
 	e.pos = s

@@ -32,6 +32,18 @@ func roundTripInputs() []struct {
 	}
 }
 
+// quick reports whether to run a smaller matrix: in -short mode, and under
+// the race detector, which makes the bit-by-bit test inflater slow.
+func quick() bool { return testing.Short() || raceEnabled }
+
+// allBits returns every window size, or a spread of them if quick.
+func allBits() []int {
+	if quick() {
+		return []int{8, 11, 15}
+	}
+	return []int{8, 9, 10, 11, 12, 13, 14, 15}
+}
+
 // TestRoundTrip runs every input at every level and every window size, with
 // and without history, through both decoders.
 func TestRoundTrip(t *testing.T) {
@@ -40,7 +52,7 @@ func TestRoundTrip(t *testing.T) {
 	for _, in := range roundTripInputs() {
 		t.Run(in.name, func(t *testing.T) {
 			for level := MinLevel; level <= MaxLevel; level++ {
-				for bits := MinWindowBits; bits <= MaxWindowBits; bits++ {
+				for _, bits := range allBits() {
 					for _, withHist := range []bool{false, true} {
 						var w *Window
 						var before []byte
@@ -69,15 +81,17 @@ func TestSizes(t *testing.T) {
 	sizes := []int{2, 3, 5, 257, 258, 259, 263, 4095, 4096, 4097,
 		bufSize - lookahead - 1, bufSize - lookahead, bufSize - 1, bufSize, bufSize + 1,
 		maxStored - 1, maxStored, maxStored + 1, 3*maxWindow + 17, 300_000, 1 << 20}
-	if testing.Short() {
+	lvls := []int{1, 2, 4, 9}
+	if quick() {
 		sizes = sizes[:len(sizes)-2]
+		lvls = []int{1, 6}
 	}
 	big := text(1 << 20)
 	rnd := randomBytes(1<<20, 9)
 	e := NewEncoder()
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, size := range sizes {
-		for _, level := range []int{1, DefaultLevel, 4, 9} {
+		for _, level := range lvls {
 			for _, bits := range []int{8, 15} {
 				for _, src := range [][]byte{big, rnd} {
 					msg := src[:size]
@@ -99,11 +113,15 @@ func TestSplitWrites(t *testing.T) {
 	msg = append(msg, make([]byte, 50_000)...)
 	e := NewEncoder()
 	r := rand.New(rand.NewPCG(5, 6))
-	for _, level := range []int{1, 3, 5, 9} {
-		for _, bits := range []int{8, 11, 15} {
+	lvls, bitsList, splits := []int{1, 3, 5, 9}, []int{8, 11, 15}, 3
+	if quick() {
+		lvls, bitsList, splits = []int{1, 6}, []int{8, 15}, 1
+	}
+	for _, level := range lvls {
+		for _, bits := range bitsList {
 			whole := encode(t, e, level, bits, nil, msg, nil)
 			verify(t, whole, nil, bits, msg)
-			for range 3 {
+			for range splits {
 				split := encode(t, e, level, bits, nil, msg, r)
 				if !bytes.Equal(split, whole) {
 					t.Fatalf("level %d bits %d: output depends on the write sizes", level, bits)
@@ -121,7 +139,11 @@ func TestTakeover(t *testing.T) {
 	msgs := jsonMessages(60, 11)
 	msgs = append(msgs, []byte{}, text(70_000), []byte("x"), randomBytes(3000, 3), bytes.Repeat([]byte{'a'}, 40_000))
 	msgs = append(msgs, jsonMessages(20, 12)...)
-	for _, level := range []int{1, 2, 3, 4, 6, 9} {
+	lvls := []int{1, 2, 3, 4, 6, 9}
+	if quick() {
+		lvls = []int{1, 6}
+	}
+	for _, level := range lvls {
 		for _, bits := range []int{8, 10, 15} {
 			t.Run(fmt.Sprintf("level%d/bits%d", level, bits), func(t *testing.T) {
 				e := NewEncoder()
@@ -214,9 +236,13 @@ func TestEmptyMessage(t *testing.T) {
 // the window.
 func TestWindowExactlyHonoured(t *testing.T) {
 	e := NewEncoder()
-	for bits := MinWindowBits; bits <= MaxWindowBits; bits++ {
+	lvls := []int{1, 2, 3, 4, 5, 6, 7, 8, 9}
+	if quick() {
+		lvls = []int{1, 3, 4, 9}
+	}
+	for _, bits := range allBits() {
 		size := 1 << bits
-		for level := MinLevel; level <= MaxLevel; level++ {
+		for _, level := range lvls {
 			for _, period := range []int{size, size + 1} {
 				unit := randomBytes(period, uint64(bits))
 				msg := bytes.Repeat(unit, max(4, 3*maxWindow/period))

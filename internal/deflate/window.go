@@ -4,9 +4,10 @@ package deflate
 // takeover (RFC 7692 §7.2.3): the last bytes of uncompressed data, at most a
 // limit given with each write. The zero value is empty and ready to use.
 //
-// Storage is a ring that grows on demand, doubling from 256 bytes and never
-// past the limit, so a connection that has sent little holds little. Once the
-// storage has reached the limit, Write does not allocate.
+// Storage is a ring that grows on demand, from 256 bytes in steps of a
+// quarter or more, rounded to 512 bytes, and never past the limit, so a
+// connection that has sent little holds little. Once the storage has reached
+// the limit, Write does not allocate.
 //
 // A Window is not safe for concurrent use. While an [Encoder] compresses a
 // message with a Window as its history (from [Encoder.Reset] to
@@ -20,6 +21,9 @@ type Window struct {
 // minWindowStorage is the first storage size of a Window, the smallest limit
 // that RFC 7692 allows (8 window bits).
 const minWindowStorage = 256
+
+// windowGrain is the step of a Window's storage size above minWindowStorage.
+const windowGrain = 512
 
 // Write appends p to the history and keeps only its last limit bytes. limit is
 // the window size 1<<bits for the negotiated window bits, 256 to 32768; a
@@ -74,14 +78,17 @@ func (w *Window) drop(k int) {
 	w.n -= k
 }
 
-// grow gives the ring at least min(need, limit) bytes of storage, doubling
-// from its current size (or from minWindowStorage), and never more than limit
-// unless it already had more. keep tells whether the held bytes must survive;
-// they are then laid out from index 0.
+// grow gives the ring at least min(need, limit) bytes of storage, and never
+// more than limit unless it already had more. It grows by a quarter at least,
+// which keeps copying linear, but otherwise only to need rounded up to
+// windowGrain: a history is kept for as long as its connection lives, so
+// doubling's spare half would be memory held idle by every connection. keep
+// tells whether the held bytes must survive; they are then laid out from
+// index 0.
 func (w *Window) grow(need, limit int, keep bool) {
-	size := max(len(w.ring), minWindowStorage)
-	for size < need {
-		size *= 2
+	size := max(need, len(w.ring)+len(w.ring)/4, minWindowStorage)
+	if size > minWindowStorage {
+		size = (size + windowGrain - 1) &^ (windowGrain - 1)
 	}
 	size = min(size, max(limit, len(w.ring)))
 	if size <= len(w.ring) {
