@@ -20,13 +20,14 @@ BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 # that hold a module of their own.
 GOFILES_CMD := find . \( -name testdata -o -name ".?*" -o \( -type d ! -path . -exec test -e "{}/go.mod" \; \) \) -prune -o -name "*.go" -print
 
-.PHONY: help test vet staticcheck fmt-check unit purego fuzz bench autobahn interop bench-peers demo
+.PHONY: help test vet staticcheck fmt-check unit purego fuzz bench autobahn autobahn-full interop bench-peers demo
 
 help:
 	@echo 'make test         vet, staticcheck, gofmt check, tests with -race and with -tags purego'
 	@echo 'make fuzz         every fuzz target of the module, FUZZTIME each (now $(FUZZTIME))'
 	@echo 'make bench        benchmarks of the package into bench.txt, summarised by benchstat'
-	@echo 'make autobahn     Autobahn conformance run (autobahn/run.sh)'
+	@echo 'make autobahn     Autobahn conformance run (autobahn/run.sh): 1-10 and a subset of 12-13, about 2 min'
+	@echo 'make autobahn-full  every Autobahn case, all of 12-13, both roles at once: about 15 min'
 	@echo 'make interop      interoperability matrix (interop/run.sh)'
 	@echo 'make bench-peers  benchmarks against other Go WebSocket libraries (bench/)'
 	@echo 'make demo         the echo server of examples/echo on http://127.0.0.1:8080'
@@ -71,6 +72,9 @@ bench:
 
 autobahn:
 	bash autobahn/run.sh
+
+autobahn-full:
+	AUTOBAHN_FULL=1 AUTOBAHN_PARALLEL=1 bash autobahn/run.sh
 
 interop:
 	bash interop/run.sh

@@ -1,7 +1,6 @@
 package websocket
 
 import (
-	"compress/flate"
 	"errors"
 	"io"
 	"sync"
@@ -154,27 +153,16 @@ func (s *frameSink) Write(p []byte) (int, error) {
 
 // ---- receiving ----
 
-// deflateTail completes a message's compressed data for a DEFLATE decoder: the empty
-// stored block a sender removes (RFC 7692 §7.2.2), then an empty final block, so that
-// the decoder reports the end of the stream.
-var deflateTail = [...]byte{0x00, 0x00, 0xff, 0xff, 0x01, 0x00, 0x00, 0xff, 0xff}
-
-// inflaterBufSize is how much compressed payload an inflater reads at a time.
-const inflaterBufSize = 4 << 10
-
-// inflater decompresses one message. It is borrowed from a pool for the message and
-// serves the decoder the message's payload, followed by deflateTail.
+// inflater decompresses one message: a pooled decoder, reading the message's payload
+// through readRaw. The decoder restores the tail the sender removed (RFC 7692 §7.2.2).
 type inflater struct {
 	m    *messageReader
-	fr   io.ReadCloser // compress/flate's decoder, reset for every message
-	r, w int           // buffered compressed bytes are buf[r:w]
-	tail int           // how much of deflateTail has been served
-	done bool          // the message's payload has been read whole
-	err  error         // what reading the payload failed with
-	buf  [inflaterBufSize]byte
+	dec  *deflate.Decoder
+	done bool  // the message's payload has been read whole
+	err  error // what reading the payload failed with
 }
 
-var inflaterPool = sync.Pool{New: func() any { return new(inflater) }}
+var inflaterPool = sync.Pool{New: func() any { return &inflater{dec: deflate.NewDecoder()} }}
 
 // errCorruptDeflate fails a connection whose peer sent compressed data that does not
 // decode.
@@ -184,16 +172,12 @@ var errCorruptDeflate = errors.New("websocket: invalid compressed data")
 func (m *messageReader) startInflate() {
 	z := m.c.cz
 	f := inflaterPool.Get().(*inflater)
-	f.m, f.r, f.w, f.tail, f.done, f.err = m, 0, 0, 0, false, nil
-	var dict []byte
+	f.m, f.done, f.err = m, false, nil
+	var hist *deflate.Window
 	if z.readTakeover {
-		dict = z.rwin.Bytes()
+		hist = &z.rwin
 	}
-	if f.fr == nil {
-		f.fr = flate.NewReaderDict(f, dict)
-	} else {
-		_ = f.fr.(flate.Resetter).Reset(f, dict)
-	}
+	f.dec.Reset(f, z.readBits, hist)
 	m.inf = f
 	m.inflated = 0
 }
@@ -207,73 +191,36 @@ func (m *messageReader) stopInflate() {
 	}
 }
 
-// fill buffers more of the message's compressed payload, or the tail after it.
-func (f *inflater) fill() error {
-	f.r, f.w = 0, 0
-	if !f.done {
-		n, err := f.m.readRaw(f.buf[:])
-		if err == io.EOF {
-			f.done = true
-		} else if err != nil {
-			f.err = err
-			return err
-		}
-		if n > 0 {
-			f.w = n
-			return nil
-		}
-	}
-	if f.tail == len(deflateTail) {
-		return io.EOF
-	}
-	f.w = copy(f.buf[:], deflateTail[f.tail:])
-	f.tail += f.w
-	return nil
-}
-
-// Read gives the decoder compressed bytes.
+// Read gives the decoder the message's compressed payload.
 func (f *inflater) Read(p []byte) (int, error) {
-	if f.r == f.w {
-		if err := f.fill(); err != nil {
-			return 0, err
-		}
+	if f.done {
+		return 0, io.EOF
 	}
-	n := copy(p, f.buf[f.r:f.w])
-	f.r += n
-	return n, nil
-}
-
-// ReadByte gives the decoder one compressed byte; having it saves the decoder a
-// buffer of its own.
-func (f *inflater) ReadByte() (byte, error) {
-	if f.r == f.w {
-		if err := f.fill(); err != nil {
-			return 0, err
-		}
+	n, err := f.m.readRaw(p)
+	switch {
+	case err == io.EOF:
+		f.done = true
+	case err != nil:
+		f.err = err
 	}
-	b := f.buf[f.r]
-	f.r++
-	return b, nil
+	return n, err
 }
 
 // readInflated reads decompressed payload of a compressed message. The caller holds
 // readMu and m is active.
 func (m *messageReader) readInflated(p []byte) (int, error) {
-	z := m.c.cz
 	if m.limit >= 0 {
 		// Never decompress more than one byte past the limit, however big p is.
 		if room := m.limit - m.inflated + 1; int64(len(p)) > room {
 			p = p[:room]
 		}
 	}
-	n, err := m.inf.fr.Read(p)
+	n, err := m.inf.dec.Read(p)
 	if n > 0 {
 		m.inflated += int64(n)
 		if m.limit >= 0 && m.inflated > m.limit {
+			m.stopInflate()
 			return 0, m.failed(errTooBig, false)
-		}
-		if z.readTakeover {
-			z.rwin.Write(p[:n], 1<<z.readBits)
 		}
 		if m.typ == MessageText && !m.utf8.Feed(p[:n]) {
 			return 0, m.failed(errInvalidUTF8, false)
@@ -294,8 +241,8 @@ func (m *messageReader) readInflated(p []byte) (int, error) {
 		m.stopInflate()
 		return n, m.failed(cause, false)
 	case err == io.EOF:
-		// The decoder stops at the tail's final block, or at a final block of the
-		// sender's own (RFC 7692 §7.2.3.3): anything after it carries no data.
+		// The decoder stops at the end of the payload, or at a final block of the
+		// sender's own (RFC 7692 §7.2.3.3), after which nothing carries data.
 		if !m.inf.done {
 			if err := m.discardRaw(); err != nil {
 				return n, err

@@ -50,7 +50,7 @@ var layerRules = []layerRule{
 	{
 		files:   func(n string) bool { return n == "compress.go" },
 		what:    "compress.go (the permessage-deflate data path)",
-		only:    []string{"compress/flate", "errors", "io", "sync", "github.com/hayate-ws/websocket/internal/deflate"},
+		only:    []string{"errors", "io", "sync", "github.com/hayate-ws/websocket/internal/deflate"},
 		forbids: []string{"net/http", "net", "context"},
 	},
 }

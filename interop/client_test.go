@@ -113,7 +113,7 @@ func checkClientRole(t *testing.T, peer *serverPeer) {
 		if err != nil {
 			t.Fatalf("Hayate client: Read the peer's fragmented message: %v", err)
 		}
-		if got := (msgInfo{typeName(typ == websocket.MessageBinary), len(p), classify(typ == websocket.MessageBinary, p)}); got != (msgInfo{"text", len(fragMsg), "F"}) {
+		if got := (msgInfo{Type: typeName(typ == websocket.MessageBinary), Size: len(p), Kind: classify(typ == websocket.MessageBinary, p)}); got != (msgInfo{Type: "text", Size: len(fragMsg), Kind: "F"}) {
 			t.Errorf("Hayate client assembled the peer's fragmented message as %+v", got)
 		}
 		if err := writeParts(ctx, c, websocket.MessageText, fragParts(fragMsg3)); err != nil {
@@ -127,7 +127,7 @@ func checkClientRole(t *testing.T, peer *serverPeer) {
 			t.Errorf("the echo of Hayate's fragmented message came back as %v of %d bytes", typ, len(p))
 		}
 		rep := closeNormally(t, c, "/fragment")
-		checkMsgs(t, name, rep.Received, []msgInfo{{"text", len(fragMsg3), "F3"}})
+		checkMsgs(t, name, rep.Received, []msgInfo{{Type: "text", Size: len(fragMsg3), Kind: "F3"}})
 		w := tc.capture(t)
 		in, out := dataMessages(w.fromServer), dataMessages(w.fromClient)
 		if len(in) == 0 || len(out) == 0 {
@@ -246,8 +246,9 @@ func checkClientRole(t *testing.T, peer *serverPeer) {
 		}
 	})
 
-	// The peer server has permessage-deflate enabled; Hayate does not offer it, so the
-	// peer must not answer with it and messages must flow uncompressed.
+	// The peer server has permessage-deflate enabled; Hayate, with compression off
+	// (Deflate nil), does not offer it, so the peer must not answer with it and messages
+	// must flow uncompressed.
 	t.Run("compression", func(t *testing.T) {
 		ctx := ctxFor(t)
 		c, _ := dial(t, ctx, "/echo/compression", websocket.DialOptions{})

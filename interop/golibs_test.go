@@ -41,11 +41,13 @@ type goConn interface {
 	Abort()
 }
 
-// goLib dials and accepts with one library.
+// goLib dials and accepts with one library. deflate names the permessage-deflate
+// configuration: "" (off, dial only), "default" (the library's usual mode) or
+// "no-takeover" (see deflate_test.go).
 type goLib struct {
 	name   string
-	dial   func(ctx context.Context, url string, subprotocols []string, deflate bool) (goConn, error)
-	accept func(w http.ResponseWriter, r *http.Request) (goConn, error) // deflate enabled
+	dial   func(ctx context.Context, url string, subprotocols []string, deflate string) (goConn, error)
+	accept func(w http.ResponseWriter, r *http.Request, deflate string) (goConn, error)
 }
 
 var goLibs = map[string]goLib{
@@ -84,10 +86,12 @@ func newGorillaConn(c *gorilla.Conn, ext string) *gorillaConn {
 	return g
 }
 
-func dialGorilla(ctx context.Context, url string, subprotocols []string, deflate bool) (goConn, error) {
+// gorilla has one compression mode, without context takeover in either direction: both
+// deflate configurations mean it.
+func dialGorilla(ctx context.Context, url string, subprotocols []string, deflate string) (goConn, error) {
 	d := gorilla.Dialer{
 		Subprotocols:      subprotocols,
-		EnableCompression: deflate,
+		EnableCompression: deflate != "",
 		ReadBufferSize:    4096,
 		WriteBufferSize:   4096,
 		HandshakeTimeout:  10 * time.Second,
@@ -99,7 +103,7 @@ func dialGorilla(ctx context.Context, url string, subprotocols []string, deflate
 	return newGorillaConn(c, resp.Header.Get("Sec-WebSocket-Extensions")), nil
 }
 
-func acceptGorilla(w http.ResponseWriter, r *http.Request) (goConn, error) {
+func acceptGorilla(w http.ResponseWriter, r *http.Request, _ string) (goConn, error) {
 	u := gorilla.Upgrader{
 		Subprotocols:      []string{"chat.v1", "chat.v2"},
 		EnableCompression: true,
@@ -203,12 +207,19 @@ type coderConn struct {
 	ext string
 }
 
-func dialCoder(ctx context.Context, url string, subprotocols []string, deflate bool) (goConn, error) {
-	mode := coder.CompressionDisabled
-	if deflate {
-		mode = coder.CompressionContextTakeover
+// coderMode maps a deflate configuration to coder's compression modes.
+func coderMode(deflate string) coder.CompressionMode {
+	switch deflate {
+	case "":
+		return coder.CompressionDisabled
+	case "no-takeover":
+		return coder.CompressionNoContextTakeover
 	}
-	c, resp, err := coder.Dial(ctx, url, &coder.DialOptions{Subprotocols: subprotocols, CompressionMode: mode})
+	return coder.CompressionContextTakeover
+}
+
+func dialCoder(ctx context.Context, url string, subprotocols []string, deflate string) (goConn, error) {
+	c, resp, err := coder.Dial(ctx, url, &coder.DialOptions{Subprotocols: subprotocols, CompressionMode: coderMode(deflate)})
 	if err != nil {
 		return nil, err
 	}
@@ -216,10 +227,10 @@ func dialCoder(ctx context.Context, url string, subprotocols []string, deflate b
 	return &coderConn{c: c, ext: resp.Header.Get("Sec-WebSocket-Extensions")}, nil
 }
 
-func acceptCoder(w http.ResponseWriter, r *http.Request) (goConn, error) {
+func acceptCoder(w http.ResponseWriter, r *http.Request, deflate string) (goConn, error) {
 	c, err := coder.Accept(w, r, &coder.AcceptOptions{
 		Subprotocols:    []string{"chat.v1", "chat.v2"},
-		CompressionMode: coder.CompressionContextTakeover,
+		CompressionMode: coderMode(deflate),
 	})
 	if err != nil {
 		return nil, err
@@ -283,7 +294,7 @@ func (k *coderConn) Abort()              { _ = k.c.CloseNow() }
 
 type hayateConn struct{ c *websocket.Conn }
 
-func dialHayate(ctx context.Context, url string, subprotocols []string, _ bool) (goConn, error) {
+func dialHayate(ctx context.Context, url string, subprotocols []string, _ string) (goConn, error) {
 	c, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: subprotocols, ReadLimit: 64 << 20})
 	if err != nil {
 		return nil, err
@@ -353,13 +364,13 @@ func goClientScenario(ctx context.Context, lib goLib, base, scenario string) (re
 	var err error
 	switch scenario {
 	case "text":
-		err = goEcho(ctx, lib, base, scenario, textMessages(), false, &rep)
+		err = goEcho(ctx, lib, base, scenario, textMessages(), "", &rep)
 	case "binary":
-		err = goEcho(ctx, lib, base, scenario, binaryMessages(), false, &rep)
+		err = goEcho(ctx, lib, base, scenario, binaryMessages(), "", &rep)
 	case "large":
-		err = goEcho(ctx, lib, base, scenario, largeMessages(), false, &rep)
+		err = goEcho(ctx, lib, base, scenario, largeMessages(), "", &rep)
 	case "compression":
-		err = goEcho(ctx, lib, base, scenario, compressionMessages(), true, &rep)
+		err = goEcho(ctx, lib, base, scenario, compressionMessages(), "default", &rep)
 	case "fragmented":
 		err = goFragmented(ctx, lib, base, &rep)
 	case "ping":
@@ -368,19 +379,76 @@ func goClientScenario(ctx context.Context, lib goLib, base, scenario string) (re
 		err = goCloseHayate(ctx, lib, base, &rep)
 	case "close-peer":
 		var c goConn
-		if c, err = lib.dial(ctx, base+scenario, nil, false); err == nil {
+		if c, err = lib.dial(ctx, base+scenario, nil, ""); err == nil {
 			rep.CloseCode, rep.CloseReason, err = c.Close(4001, ciao)
 			c.Abort()
 		}
 	case "subprotocol":
 		err = goSubprotocol(ctx, lib, base, &rep)
 	default:
+		if profile, config, ok := deflateScenario(scenario); ok {
+			err = goDeflateEcho(ctx, lib, base, profile, config, &rep)
+			break
+		}
 		err = errors.New("unknown scenario")
 	}
 	if err != nil {
 		rep.Error = err.Error()
 	}
 	return rep
+}
+
+// deflateScenario splits a compression test scenario, "deflate:<profile>:<config>".
+func deflateScenario(s string) (profile, config string, ok bool) {
+	rest, ok := strings.CutPrefix(s, "deflate:")
+	if !ok {
+		return "", "", false
+	}
+	profile, config, ok = strings.Cut(rest, ":")
+	return profile, config, ok
+}
+
+// goDeflateEcho is the client side of a compression test: it connects to base+profile
+// with the deflate configuration and echoes until the server closes.
+func goDeflateEcho(ctx context.Context, lib goLib, base, profile, config string, rep *clientReport) error {
+	c, err := lib.dial(ctx, base+profile, nil, config)
+	if err != nil {
+		return err
+	}
+	defer c.Abort()
+	rep.Extensions = c.Extensions()
+	rep.Messages = []msgInfo{}
+	code, reason, frag, err := goEchoAll(ctx, c, &rep.Messages)
+	rep.CloseCode, rep.CloseReason, rep.FragEcho = code, reason, frag
+	return err
+}
+
+// goEchoAll echoes every message until the connection ends, recording each in got: a
+// text message that starts with fragmentEcho goes back in three parts through the
+// library's streaming writer, every other one whole. It returns the peer's close frame,
+// and "fragmented" if a message went back in parts.
+func goEchoAll(ctx context.Context, c goConn, got *[]msgInfo) (code int, reason, frag string, err error) {
+	for {
+		bin, p, err := c.Read(ctx)
+		if err != nil {
+			code, reason = c.CloseInfo(err)
+			if code == 0 {
+				return 0, "", frag, err
+			}
+			return code, reason, frag, nil
+		}
+		*got = append(*got, msgInfo{Type: typeName(bin), Size: len(p), Sha: shortSHA(p)})
+		if !bin && strings.HasPrefix(string(p), fragmentEcho) {
+			n := len(p)
+			err = c.WriteParts(ctx, false, [][]byte{p[:n/3], p[n/3 : 2*n/3], p[2*n/3:]})
+			frag = "fragmented"
+		} else {
+			err = c.Write(ctx, bin, p)
+		}
+		if err != nil {
+			return 0, "", frag, err
+		}
+	}
 }
 
 // closeNormally ends a scenario's connection with 1000.
@@ -392,7 +460,7 @@ func closeNormally(c goConn) error {
 	return err
 }
 
-func goEcho(ctx context.Context, lib goLib, base, scenario string, msgs []msgInfo, deflate bool, rep *clientReport) error {
+func goEcho(ctx context.Context, lib goLib, base, scenario string, msgs []msgInfo, deflate string, rep *clientReport) error {
 	c, err := lib.dial(ctx, base+scenario, nil, deflate)
 	if err != nil {
 		return err
@@ -414,7 +482,7 @@ func goEcho(ctx context.Context, lib goLib, base, scenario string, msgs []msgInf
 }
 
 func goFragmented(ctx context.Context, lib goLib, base string, rep *clientReport) error {
-	c, err := lib.dial(ctx, base+"fragmented", nil, false)
+	c, err := lib.dial(ctx, base+"fragmented", nil, "")
 	if err != nil {
 		return err
 	}
@@ -427,12 +495,12 @@ func goFragmented(ctx context.Context, lib goLib, base string, rep *clientReport
 	if err != nil {
 		return err
 	}
-	rep.Received = &msgInfo{typeName(bin), len(p), classify(bin, p)}
+	rep.Received = &msgInfo{Type: typeName(bin), Size: len(p), Kind: classify(bin, p)}
 	return closeNormally(c)
 }
 
 func goPing(ctx context.Context, lib goLib, base string, rep *clientReport) error {
-	c, err := lib.dial(ctx, base+"ping", nil, false)
+	c, err := lib.dial(ctx, base+"ping", nil, "")
 	if err != nil {
 		return err
 	}
@@ -476,7 +544,7 @@ func goPing(ctx context.Context, lib goLib, base string, rep *clientReport) erro
 }
 
 func goCloseHayate(ctx context.Context, lib goLib, base string, rep *clientReport) error {
-	c, err := lib.dial(ctx, base+"close-hayate", nil, false)
+	c, err := lib.dial(ctx, base+"close-hayate", nil, "")
 	if err != nil {
 		return err
 	}
@@ -493,7 +561,7 @@ func goCloseHayate(ctx context.Context, lib goLib, base string, rep *clientRepor
 }
 
 func goSubprotocol(ctx context.Context, lib goLib, base string, rep *clientReport) error {
-	c, err := lib.dial(ctx, base+"subprotocol", []string{"chat.v2", "chat.v1"}, false)
+	c, err := lib.dial(ctx, base+"subprotocol", []string{"chat.v2", "chat.v1"}, "")
 	if err != nil {
 		return err
 	}
@@ -514,6 +582,14 @@ func goSubprotocol(ctx context.Context, lib goLib, base string, rep *clientRepor
 func goServe(ctx context.Context, c goConn, path string) serverReport {
 	defer c.Abort()
 	rep := serverReport{Path: path, Protocol: c.Subprotocol(), Extensions: c.Extensions(), Received: []msgInfo{}}
+	if strings.HasPrefix(path, "/deflate/") {
+		var err error
+		rep.CloseCode, rep.CloseReason, rep.Fragmented, err = goEchoAll(ctx, c, &rep.Received)
+		if err != nil {
+			rep.Error = err.Error()
+		}
+		return rep
+	}
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex // guards rep.PeerPing
@@ -542,7 +618,7 @@ func goServe(ctx context.Context, c goConn, path string) serverReport {
 			}
 			break
 		}
-		rep.Received = append(rep.Received, msgInfo{typeName(bin), len(p), classify(bin, p)})
+		rep.Received = append(rep.Received, msgInfo{Type: typeName(bin), Size: len(p), Kind: classify(bin, p)})
 		switch {
 		case strings.HasPrefix(path, "/echo"), path == "/fragment":
 			writeErr = c.Write(ctx, bin, p)
@@ -614,7 +690,13 @@ func peerMain(mode string) int {
 		}()
 		fmt.Printf("LISTEN %d\n", ln.Addr().(*net.TCPAddr).Port)
 		err = http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			c, err := lib.accept(w, r)
+			// /deflate/<config>/<profile> (compression tests); anything else uses the
+			// library's usual compression mode.
+			config := "default"
+			if parts := strings.Split(r.URL.Path, "/"); len(parts) > 3 && parts[1] == "deflate" {
+				config = parts[2]
+			}
+			c, err := lib.accept(w, r, config)
 			if err != nil {
 				emit(serverReport{Path: r.URL.Path, Error: "accept: " + err.Error()})
 				return

@@ -37,11 +37,13 @@ type echoResult struct {
 	Match bool   `json:"match"`
 }
 
-// msgInfo describes a received message.
+// msgInfo describes a received message: its kind (see classify), or, in the
+// compression tests, the start of its SHA-256 (see shortSHA).
 type msgInfo struct {
 	Type string `json:"type"`
 	Size int    `json:"size"`
-	Kind string `json:"kind"`
+	Kind string `json:"kind,omitempty"`
+	Sha  string `json:"sha,omitempty"`
 }
 
 // clientReport is what a peer client says about one scenario against Hayate's server.
@@ -59,6 +61,12 @@ type clientReport struct {
 	CloseCode   int          `json:"closeCode,omitempty"` // the close frame the peer received
 	CloseReason string       `json:"closeReason,omitempty"`
 	Clean       *bool        `json:"clean,omitempty"` // browsers: CloseEvent.wasClean
+	// The compression tests: the parameters as the peer sees them, the messages it
+	// received, and "fragmented" if it sent an echo in fragments ("unsupported" if it
+	// cannot).
+	Params   map[string]any `json:"params,omitempty"`
+	Messages []msgInfo      `json:"messages,omitempty"`
+	FragEcho string         `json:"fragEcho,omitempty"`
 }
 
 // serverReport is what a peer server says about one connection from Hayate's client.
@@ -72,6 +80,8 @@ type serverReport struct {
 	PeerPing    string    `json:"peerPing,omitempty"`
 	CloseCode   int       `json:"closeCode"` // the close frame the peer received
 	CloseReason string    `json:"closeReason"`
+	// The compression tests: the parameters as the peer sees them.
+	Params map[string]any `json:"params,omitempty"`
 }
 
 // ---- peers ----

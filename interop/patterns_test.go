@@ -2,6 +2,8 @@ package interop
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 )
 
@@ -19,6 +21,16 @@ var (
 
 // ciao is the reason of the client's close: it has a 3-byte UTF-8 sequence.
 const ciao = "ciao \u2713"
+
+// fragmentEcho starts a text message that the peers of the compression tests echo in
+// three frames.
+const fragmentEcho = "fragment-echo:"
+
+// shortSHA is the first 16 hex digits of the SHA-256 of p, as the peers report it.
+func shortSHA(p []byte) string {
+	h := sha256.Sum256(p)
+	return hex.EncodeToString(h[:8])
+}
 
 // echoSizes are the payload lengths around the frame length encodings of RFC 6455 §5.2.
 var echoSizes = []int{0, 16, 125, 126, 65535, 65536}

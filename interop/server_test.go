@@ -66,7 +66,7 @@ func startHayateServer(t *testing.T) *hayateServer {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	hs := &http.Server{Handler: mux, ConnContext: tapConnContext, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(tapListener{ln}) }()
+	go func() { _ = hs.Serve(tapListener{Listener: ln}) }()
 	t.Cleanup(func() { _ = hs.Close() })
 	s.httpURL = "http://" + ln.Addr().String()
 	s.wsBase = "ws://" + ln.Addr().String() + "/ws/"
@@ -220,25 +220,25 @@ type peerCaps struct {
 func textMessages() []msgInfo {
 	var m []msgInfo
 	for _, n := range echoSizes {
-		m = append(m, msgInfo{"text", n, "pattern"})
+		m = append(m, msgInfo{Type: "text", Size: n, Kind: "pattern"})
 	}
-	return append(m, msgInfo{"text", len(rep), "rep"})
+	return append(m, msgInfo{Type: "text", Size: len(rep), Kind: "rep"})
 }
 
 func binaryMessages() []msgInfo {
 	var m []msgInfo
 	for _, n := range echoSizes {
-		m = append(m, msgInfo{"binary", n, "pattern"})
+		m = append(m, msgInfo{Type: "binary", Size: n, Kind: "pattern"})
 	}
 	return m
 }
 
 func largeMessages() []msgInfo {
-	return []msgInfo{{"text", largeSize, "pattern"}, {"binary", largeSize, "pattern"}}
+	return []msgInfo{{Type: "text", Size: largeSize, Kind: "pattern"}, {Type: "binary", Size: largeSize, Kind: "pattern"}}
 }
 
 func compressionMessages() []msgInfo {
-	return []msgInfo{{"text", 65536, "pattern"}, {"text", len(rep), "rep"}}
+	return []msgInfo{{Type: "text", Size: 65536, Kind: "pattern"}, {Type: "text", Size: len(rep), Kind: "rep"}}
 }
 
 // checkMsgs compares the messages a side received with those the other side sent.
@@ -316,7 +316,7 @@ func checkServerRole(t *testing.T, srv *hayateServer, peerName string, caps peer
 
 	t.Run("fragmented", func(t *testing.T) {
 		rep, obs, w := get(t, "fragmented")
-		checkMsgs(t, "Hayate server", obs.msgs, []msgInfo{{"text", len(fragMsg), "F"}})
+		checkMsgs(t, "Hayate server", obs.msgs, []msgInfo{{Type: "text", Size: len(fragMsg), Kind: "F"}})
 		msgs := dataMessages(w.fromClient)
 		if len(msgs) == 0 {
 			t.Fatalf("wire: no data message from %s", peerName)
@@ -331,7 +331,7 @@ func checkServerRole(t *testing.T, srv *hayateServer, peerName string, caps peer
 			t.Fatal("wire: Hayate sent no data message")
 		}
 		checkFragmented(t, "Hayate→"+peerName, out[0], 0x1, int64(len(fragMsg3)))
-		if want := (msgInfo{"text", len(fragMsg3), "F3"}); rep.Received == nil || *rep.Received != want {
+		if want := (msgInfo{Type: "text", Size: len(fragMsg3), Kind: "F3"}); rep.Received == nil || *rep.Received != want {
 			t.Errorf("%s assembled Hayate's fragmented message as %+v, want %+v", peerName, rep.Received, want)
 		}
 		t.Logf("%s→Hayate: %s; Hayate→%s: %s", peerName, describeMessage(msgs[0]), peerName, describeMessage(out[0]))
@@ -363,7 +363,7 @@ func checkServerRole(t *testing.T, srv *hayateServer, peerName string, caps peer
 		} else if rep.PeerPing != "unsupported" {
 			t.Errorf("%s's ping: %s", peerName, rep.PeerPing)
 		}
-		checkMsgs(t, "Hayate server", obs.msgs, []msgInfo{{"text", len("peer-ping:" + rep.PeerPing), "other"}})
+		checkMsgs(t, "Hayate server", obs.msgs, []msgInfo{{Type: "text", Size: len("peer-ping:" + rep.PeerPing), Kind: "other"}})
 		normalEnd(t, obs)
 	})
 

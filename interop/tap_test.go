@@ -26,7 +26,7 @@ type frameInfo struct {
 	op      byte
 	masked  bool
 	length  int64
-	payload []byte // control frames only, unmasked
+	payload []byte // control frames, and data frames when the tap keeps data; unmasked
 }
 
 func (f frameInfo) String() string {
@@ -36,6 +36,7 @@ func (f frameInfo) String() string {
 // wireDecoder decodes one direction of a connection: an HTTP head, then frames.
 type wireDecoder struct {
 	mu       sync.Mutex
+	keepData bool // keep the payload of data frames too
 	head     []byte
 	headDone bool
 	hdr      []byte // the frame header being read
@@ -69,7 +70,7 @@ func (d *wireDecoder) feed(p []byte) {
 		}
 		if d.left > 0 {
 			k := int(min(d.left, int64(len(p))))
-			if d.cur.op >= 0x8 {
+			if d.cur.op >= 0x8 || d.keepData {
 				d.cur.payload = append(d.cur.payload, p[:k]...)
 			}
 			d.left -= int64(k)
@@ -157,6 +158,13 @@ type tapConn struct {
 
 func newTap(c net.Conn, server bool) *tapConn { return &tapConn{Conn: c, server: server} }
 
+// newDataTap is newTap for a tap that also keeps the payload of data frames.
+func newDataTap(c net.Conn, server bool) *tapConn {
+	tc := newTap(c, server)
+	tc.rx.keepData, tc.tx.keepData = true, true
+	return tc
+}
+
 func (c *tapConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	c.rx.feed(p[:n])
@@ -170,12 +178,18 @@ func (c *tapConn) Write(p []byte) (int, error) {
 }
 
 // tapListener wraps accepted connections in taps.
-type tapListener struct{ net.Listener }
+type tapListener struct {
+	net.Listener
+	keepData bool // the taps keep data frames' payloads
+}
 
 func (l tapListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
+	}
+	if l.keepData {
+		return newDataTap(c, true), nil
 	}
 	return newTap(c, true), nil
 }
@@ -231,17 +245,17 @@ func (c *tapConn) capture(t *testing.T) wire {
 	return w
 }
 
-// checkInvariants checks what must hold on every connection here: a 101 with no
-// extension negotiated (Hayate does not implement permessage-deflate yet), every client
-// frame masked and no server frame masked (§5.1), no RSV bit set (§5.2), and only known
-// opcodes.
+// checkInvariants checks what must hold on every connection of the tests that run with
+// compression off (all but the TestDeflate* ones, which check RSV1 themselves): a 101 with
+// no extension negotiated, every client frame masked and no server frame masked (§5.1), no
+// RSV bit set (§5.2), and only known opcodes.
 func (w wire) checkInvariants(t *testing.T) {
 	t.Helper()
 	if w.status != http.StatusSwitchingProtocols {
 		t.Errorf("wire: handshake status %d, want 101", w.status)
 	}
 	if ext := w.respHead.Values("Sec-WebSocket-Extensions"); len(ext) > 0 {
-		t.Errorf("wire: the 101 response negotiated extensions %q; none are implemented", ext)
+		t.Errorf("wire: the 101 response negotiated extensions %q with compression off", ext)
 	}
 	check := func(dir string, frames []frameInfo, wantMasked bool) {
 		for i, f := range frames {

@@ -6,9 +6,10 @@
 //
 //	go run ./autobahn/client -url ws://127.0.0.1:9001 -agent hayate
 //
-// Like the server agent it raises the read limit to 32 MiB; once the library
-// has permessage-deflate, offering it in DialOptions makes sections 12 and
-// 13 run instead of reporting UNIMPLEMENTED.
+// Like the server agent it raises the read limit to 32 MiB, and it offers
+// permessage-deflate with the default options on every case (sections 12
+// and 13; the offer carries client_max_window_bits, so the fuzzing server can
+// ask for any window and for no context takeover).
 package main
 
 import (
@@ -104,7 +105,7 @@ func drain(ctx context.Context, c *websocket.Conn) {
 func runCase(u string, stream bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), caseTimeout)
 	defer cancel()
-	c, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{ReadLimit: readLimit})
+	c, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{ReadLimit: readLimit, Deflate: &websocket.DeflateOptions{}})
 	if err != nil {
 		return err
 	}

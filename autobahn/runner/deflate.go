@@ -165,12 +165,18 @@ func acceptResponse(header string, offers []pmdOffer) (*pmdState, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The response must accept one of the offers (RFC 7692 §7.1): a server
+	// accepts server_max_window_bits only by answering it with the same or a
+	// smaller value (it may also answer it unasked, §7.1.2.1), and must grant
+	// server_no_context_takeover when asked. Leaving out an offered
+	// server_max_window_bits=15, which limits nothing, is let pass, as the
+	// suite does.
 	fits := false
 	for _, o := range offers {
-		if p.serverMaxWindowBits != 0 && o.maxWindowBits == 0 {
+		if o.maxWindowBits != 0 && p.serverMaxWindowBits > o.maxWindowBits {
 			continue
 		}
-		if o.maxWindowBits != 0 && p.serverMaxWindowBits > o.maxWindowBits {
+		if o.maxWindowBits != 0 && o.maxWindowBits < 15 && p.serverMaxWindowBits == 0 {
 			continue
 		}
 		if o.noContextTakeover && !p.serverNoContextTakeover {
@@ -181,7 +187,7 @@ func acceptResponse(header string, offers []pmdOffer) (*pmdState, error) {
 	if !fits {
 		return nil, fmt.Errorf("server response %q matches no offer", header)
 	}
-	return newPMDState(!p.clientNoContextTakeover, p.clientMaxWindowBits), nil
+	return newPMDState(!p.clientNoContextTakeover, p.clientMaxWindowBits, !p.serverNoContextTakeover, p.serverMaxWindowBits), nil
 }
 
 // acceptOffer is the runner's server side of the negotiation: it accepts the
@@ -205,12 +211,16 @@ func acceptOffer(header string, want pmdOffer) (string, *pmdState) {
 		if want.noContextTakeover {
 			resp += "; client_no_context_takeover"
 		}
+		// The testee's window: what the response grants, or less if its offer
+		// promised less (a client_max_window_bits value is such a promise).
+		peerWindow := p.clientMaxWindowBits
 		if want.maxWindowBits != 0 && (p.clientMaxWindowBitsBare || p.clientMaxWindowBits != 0) {
 			bits := want.maxWindowBits
 			if p.clientMaxWindowBits != 0 {
 				bits = min(bits, p.clientMaxWindowBits)
 			}
 			resp += "; client_max_window_bits=" + strconv.Itoa(bits)
+			peerWindow = bits
 		}
 		takeover := true
 		if p.serverNoContextTakeover {
@@ -220,7 +230,10 @@ func acceptOffer(header string, want pmdOffer) (string, *pmdState) {
 		if p.serverMaxWindowBits != 0 {
 			resp += "; server_max_window_bits=" + strconv.Itoa(p.serverMaxWindowBits)
 		}
-		return resp, newPMDState(takeover, p.serverMaxWindowBits)
+		// client_no_context_takeover in an offer is the client's promise not
+		// to use context takeover even if the response does not ask for it.
+		peerTakeover := !want.noContextTakeover && !p.clientNoContextTakeover
+		return resp, newPMDState(takeover, p.serverMaxWindowBits, peerTakeover, peerWindow)
 	}
 	return "", nil
 }
@@ -232,14 +245,23 @@ type pmdState struct {
 	window   int  // the runner's negotiated window bits (0: 15)
 	w        *flate.Writer
 	wbuf     bytes.Buffer
-	r        io.ReadCloser // reused inflater
-	in       bytes.Reader
-	out      bytes.Buffer
-	dict     []byte // the testee's last 32 KiB of output, for context takeover
+
+	// What the testee agreed to: whether it may refer to earlier messages,
+	// and its largest window (0: 15).
+	peerTakeover bool
+	peerWindow   int
+	r            io.ReadCloser // reused inflater
+	in           bytes.Reader
+	out          bytes.Buffer
+	dict         []byte // the testee's last 32 KiB of output, for context takeover
+	compressedIn int    // messages received compressed
 }
 
-func newPMDState(takeover bool, windowBits int) *pmdState {
-	return &pmdState{takeover: takeover, window: windowBits}
+// newPMDState returns the state of one connection: takeover and windowBits
+// bind the runner's compressor, peerTakeover and peerWindowBits are checked
+// on what the testee sends.
+func newPMDState(takeover bool, windowBits int, peerTakeover bool, peerWindowBits int) *pmdState {
+	return &pmdState{takeover: takeover, window: windowBits, peerTakeover: peerTakeover, peerWindow: peerWindowBits}
 }
 
 // compress returns the permessage-deflate payload of one message. With a
@@ -266,24 +288,47 @@ func (p *pmdState) compress(msg []byte) []byte {
 	return bytes.TrimSuffix(out, []byte{0x00, 0x00, 0xff, 0xff})
 }
 
-// decompress inflates one message, keeping up to 32 KiB of history so that
-// a testee using context takeover can refer to earlier messages.
+// decompress inflates one message. It keeps up to 32 KiB of history for a
+// testee that may use context takeover, and none for one that agreed not to,
+// so that a reference into an earlier message fails the message. When the
+// testee's window was capped below 15 bits, the runner's own decoder checks
+// every match distance against it (compress/flate cannot tell).
 func (p *pmdState) decompress(data []byte, limit int64) ([]byte, error) {
-	p.in.Reset(append(data, 0x00, 0x00, 0xff, 0xff))
-	if p.r == nil {
-		p.r = flate.NewReaderDict(&p.in, p.dict)
-	} else if err := p.r.(flate.Resetter).Reset(&p.in, p.dict); err != nil {
-		return nil, err
+	p.compressedIn++
+	var dict []byte
+	if p.peerTakeover {
+		dict = p.dict
 	}
-	p.out.Reset()
-	_, err := p.out.ReadFrom(io.LimitReader(p.r, limit+1))
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return nil, err
+	var out []byte
+	if p.peerWindow != 0 && p.peerWindow < 15 {
+		res, err := inflateMessage(dict, data, int(min(limit, 1<<31-1)))
+		if err != nil {
+			return nil, err
+		}
+		if res.maxDist > 1<<p.peerWindow {
+			return nil, fmt.Errorf("a match reaches %d octets back, beyond the negotiated window of %d bits (%d octets)", res.maxDist, p.peerWindow, 1<<p.peerWindow)
+		}
+		out = res.out
+	} else {
+		p.in.Reset(append(data, 0x00, 0x00, 0xff, 0xff))
+		if p.r == nil {
+			p.r = flate.NewReaderDict(&p.in, dict)
+		} else if err := p.r.(flate.Resetter).Reset(&p.in, dict); err != nil {
+			return nil, err
+		}
+		p.out.Reset()
+		_, err := p.out.ReadFrom(io.LimitReader(p.r, limit+1))
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, err
+		}
+		if int64(p.out.Len()) > limit {
+			return nil, errors.New("inflated message exceeds the runner's limit")
+		}
+		out = bytes.Clone(p.out.Bytes())
 	}
-	if int64(p.out.Len()) > limit {
-		return nil, errors.New("inflated message exceeds the runner's limit")
+	if !p.peerTakeover {
+		return out, nil
 	}
-	out := bytes.Clone(p.out.Bytes())
 	const window = 32 << 10
 	if len(out) >= window {
 		p.dict = append(p.dict[:0], out[len(out)-window:]...)

@@ -1,6 +1,7 @@
-// Package deflate is the DEFLATE (RFC 1951) encoder of the permessage-deflate
-// extension (RFC 7692). Messages are decoded elsewhere, with compress/flate's
-// reader.
+// Package deflate is the DEFLATE (RFC 1951) encoder and decoder of the
+// permessage-deflate extension (RFC 7692): [Encoder] and [Decoder], with the
+// per-connection history, [Window], that context takeover keeps between
+// messages.
 //
 // compress/flate's writer does not fit the extension: it cannot limit its
 // LZ77 window below 32 KiB, while a peer may negotiate
@@ -26,6 +27,16 @@
 // empty message is the single byte 0x00 (§7.2.3.6). Appending 00 00 ff ff
 // gives a stream that compress/flate's NewReaderDict decodes with the history
 // from before the message as dictionary.
+//
+// [Decoder] is the other direction: Reset it with the message's payload as it
+// came in frames (it restores the removed tail itself), the peer's window bits
+// and the connection's receiving Window, and Read the message. It allocates
+// nothing after [NewDecoder], decodes only as far ahead as Read asks (so a
+// size limit enforced through the read buffer stops a decompression bomb
+// early), rejects a distance beyond the window, and appends the message to
+// the Window when it ends. compress/flate's reader is used by the tests only:
+// it allocates on every dynamic block and copies its dictionary on every
+// Reset.
 //
 // # Window bits
 //

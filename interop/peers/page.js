@@ -93,6 +93,42 @@
     return binary ? { binary, data: P.patternBytes(true, n) } : { binary, data: P.patternText(n) };
   }
 
+  async function sha(bytes) {
+    const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+    return Array.from(d.slice(0, 8), (x) => x.toString(16).padStart(2, '0')).join('');
+  }
+
+  // deflateEcho connects to the compression test server's /deflate/<profile> and echoes
+  // every message until the server closes. The browser always offers permessage-deflate
+  // with client_max_window_bits, and a page cannot choose frames: every echo goes whole.
+  async function deflateEcho(profile) {
+    const ws = new WebSocket('ws://' + location.host + '/deflate/' + profile);
+    const p = new Peer(ws);
+    await withTimeout(
+      new Promise((resolve, reject) => {
+        ws.onopen = resolve;
+        ws.onerror = () => reject(new Error('WebSocket error before open'));
+      }),
+      STEP_TIMEOUT,
+      'open',
+    );
+    const report = { extensions: ws.extensions, messages: [], fragEcho: 'unsupported' };
+    for (;;) {
+      let m;
+      try {
+        m = await p.next();
+      } catch (e) {
+        if (p.closeInfo) break;
+        throw e;
+      }
+      ws.send(m.data);
+      const bytes = m.binary ? m.data : new TextEncoder().encode(m.data);
+      report.messages.push({ type: m.binary ? 'binary' : 'text', size: bytes.length, sha: await sha(bytes) });
+    }
+    const c = await p.closed();
+    return { ...report, closeCode: c.code, closeReason: c.reason, clean: c.clean };
+  }
+
   const scenarios = {
     text: () => echo('text', [...P.ECHO_SIZES.map((n) => msg(false, n)), { binary: false, data: P.REP }]),
     binary: () => echo('binary', P.ECHO_SIZES.map((n) => msg(true, n))),
@@ -155,8 +191,9 @@
       let report;
       const t0 = performance.now();
       try {
-        if (!scenarios[name]) throw new Error('unknown scenario');
-        report = await scenarios[name]();
+        if (name.startsWith('deflate:')) report = await deflateEcho(name.split(':')[1]);
+        else if (!scenarios[name]) throw new Error('unknown scenario');
+        else report = await scenarios[name]();
       } catch (e) {
         report = { error: String(e && e.stack ? e.stack : e) };
       }

@@ -12,6 +12,9 @@
   const FRAG3 = FRAG.repeat(3);
 
   const ECHO_SIZES = [0, 16, 125, 126, 65535, 65536];
+  // A text message that starts with FRAGMENT_ECHO is echoed in three frames by the peers
+  // of the compression tests (those that can choose frames).
+  const FRAGMENT_ECHO = 'fragment-echo:';
   const LARGE_SIZE = (1 << 20) + 1;
 
   // patternBytes returns the n-byte payload of a text (ASCII a-z) or binary message.
@@ -45,7 +48,30 @@
     return 'other';
   }
 
-  const api = { REP, FRAG, FRAG3, ECHO_SIZES, LARGE_SIZE, patternBytes, patternText, equalBytes, classify };
+  // thirds cuts n bytes in three parts of about equal size: [start, end) pairs.
+  function thirds(n) {
+    const a = Math.floor(n / 3);
+    const b = Math.floor((2 * n) / 3);
+    return [
+      [0, a],
+      [a, b],
+      [b, n],
+    ];
+  }
+
+  const api = {
+    REP,
+    FRAG,
+    FRAG3,
+    ECHO_SIZES,
+    LARGE_SIZE,
+    FRAGMENT_ECHO,
+    patternBytes,
+    patternText,
+    equalBytes,
+    classify,
+    thirds,
+  };
   if (typeof module !== 'undefined' && module.exports) module.exports = api;
   else root.hayatePatterns = api;
 })(typeof globalThis !== 'undefined' ? globalThis : this);

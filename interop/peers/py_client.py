@@ -1,6 +1,8 @@
 """Client side of the interop scenarios with Python's websockets, against a Hayate server.
 
 Usage: python3 py_client.py <ws-base-url> <scenario>...
+A scenario "deflate:<profile>:<config>" connects to <ws-base-url><profile> with
+permessage-deflate set up as DEFLATE_CONFIGS[config] says and echoes until closed.
 Prints one JSON report per scenario on stdout; the Go tests judge them.
 """
 
@@ -10,6 +12,7 @@ import sys
 import traceback
 
 import websockets
+from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
 import patterns as P
 
@@ -126,6 +129,64 @@ async def subprotocol(base):
     return report
 
 
+# The permessage-deflate settings of the compression tests (scenario
+# "deflate:<profile>:<config>"), as connect() options.
+DEFLATE_CONFIGS = {
+    # websockets' defaults: offers client_max_window_bits, compresses every message
+    "default": lambda: {"compression": "deflate"},
+    "no-takeover": lambda: {
+        "extensions": [ClientPerMessageDeflateFactory(server_no_context_takeover=True, client_no_context_takeover=True)]
+    },
+    "window": lambda: {
+        "extensions": [ClientPerMessageDeflateFactory(server_max_window_bits=10, client_max_window_bits=9)]
+    },
+}
+
+
+def deflate_params(ws):
+    """What the connection negotiated, as websockets sees it."""
+    for e in ws.extensions:
+        if e.name == "permessage-deflate":
+            return {
+                "remote_no_context_takeover": e.remote_no_context_takeover,
+                "local_no_context_takeover": e.local_no_context_takeover,
+                "remote_max_window_bits": e.remote_max_window_bits,
+                "local_max_window_bits": e.local_max_window_bits,
+            }
+    return None
+
+
+async def echo_until_closed(ws, report, key):
+    """Echo every message until the peer closes; a text message that starts with
+    FRAGMENT_ECHO goes back in three frames (an iterable is sent fragmented)."""
+    try:
+        async for msg in ws:
+            binary = isinstance(msg, bytes)
+            data = msg if binary else msg.encode("utf-8")
+            report[key].append({"type": "binary" if binary else "text", "size": len(data), "sha": P.sha(data)})
+            if not binary and msg.startswith(P.FRAGMENT_ECHO):
+                await ws.send([msg[a:b] for a, b in P.thirds(len(msg))])
+                report["fragEcho" if key == "messages" else "fragmented"] = "fragmented"
+            else:
+                await ws.send(msg)
+    except websockets.ConnectionClosed:
+        pass
+    await asyncio.wait_for(ws.wait_closed(), STEP)
+    report["closeCode"] = ws.close_code
+    report["closeReason"] = ws.close_reason
+
+
+async def deflate_echo(base, profile, config):
+    ws = await connect(base + profile, **DEFLATE_CONFIGS[config]())
+    report = {
+        "extensions": ",".join(e.name for e in ws.extensions),
+        "params": deflate_params(ws),
+        "messages": [],
+    }
+    await echo_until_closed(ws, report, "messages")
+    return report
+
+
 SCENARIOS = {
     "text": text,
     "binary": binary,
@@ -143,7 +204,11 @@ async def main():
     base, names = sys.argv[1], sys.argv[2:]
     for name in names:
         try:
-            report = await asyncio.wait_for(SCENARIOS[name](base), 4 * STEP)
+            if name.startswith("deflate:"):
+                _, profile, config = name.split(":")
+                report = await asyncio.wait_for(deflate_echo(base, profile, config), 4 * STEP)
+            else:
+                report = await asyncio.wait_for(SCENARIOS[name](base), 4 * STEP)
         except Exception:  # noqa: BLE001 - reported, judged by the Go test
             report = {"error": traceback.format_exc()}
         print(json.dumps({"scenario": name, **report}), flush=True)

@@ -1,5 +1,8 @@
 """Server side of the interop scenarios with Python's websockets, for a Hayate client.
 
+Under /deflate/<config>/<profile> it echoes with permessage-deflate set up as
+DEFLATE_CONFIGS[config] says, for the compression tests.
+
 Usage: python3 py_server.py
 Listens on 127.0.0.1 on a free port, prints "LISTEN <port>", then one JSON report per
 connection when it ends. Exits when its standard input closes.
@@ -12,8 +15,49 @@ import sys
 import threading
 
 import websockets
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory, enable_server_permessage_deflate
+from websockets.legacy.server import WebSocketServerProtocol
 
 import patterns as P
+from py_client import deflate_params, echo_until_closed
+
+# The compression tests connect to /deflate/<config>/<profile>; each config is the list
+# of server extensions to negotiate from.
+DEFLATE_CONFIGS = {
+    # websockets' defaults (server_max_window_bits=12, client_max_window_bits=12)
+    "default": enable_server_permessage_deflate(None),
+    "no-takeover": [ServerPerMessageDeflateFactory(server_no_context_takeover=True, client_no_context_takeover=True)],
+    "window": [ServerPerMessageDeflateFactory(server_max_window_bits=10, client_max_window_bits=9)],
+}
+
+
+class Protocol(WebSocketServerProtocol):
+    """Negotiates extensions by request path: /deflate/<config>/... as DEFLATE_CONFIGS
+    says, anything else with the server's own extensions."""
+
+    async def process_request(self, path, request_headers):
+        self.request_path = path
+        return None
+
+    def process_extensions(self, headers, available_extensions):
+        parts = self.request_path.split("/")
+        if len(parts) > 3 and parts[1] == "deflate":
+            available_extensions = DEFLATE_CONFIGS.get(parts[2], [])
+        return WebSocketServerProtocol.process_extensions(headers, available_extensions)
+
+
+async def deflate_handler(ws):
+    report = {
+        "path": ws.path,
+        "extensions": ",".join(e.name for e in ws.extensions),
+        "params": deflate_params(ws),
+        "received": [],
+    }
+    try:
+        await echo_until_closed(ws, report, "received")
+    except Exception as e:  # noqa: BLE001 - reported
+        report["error"] = repr(e)
+    print(json.dumps(report), flush=True)
 
 
 def prefer_server(client_subprotocols, server_subprotocols):
@@ -26,6 +70,9 @@ def prefer_server(client_subprotocols, server_subprotocols):
 
 async def handler(ws):
     path = ws.path
+    if path.startswith("/deflate/"):
+        await deflate_handler(ws)
+        return
     report = {
         "path": path,
         "protocol": ws.subprotocol or "",
@@ -83,6 +130,7 @@ async def main():
         select_subprotocol=prefer_server,
         max_size=None,
         compression="deflate",  # enabled: a client that does not offer it must still work
+        create_protocol=Protocol,
     ) as server:
         port = server.sockets[0].getsockname()[1]
         print(f"LISTEN {port}", flush=True)

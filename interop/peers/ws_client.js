@@ -1,8 +1,11 @@
 // ws_client.js runs the client side of the interop scenarios with the Node "ws" library
 // against a Hayate server. Usage: node ws_client.js <ws-base-url> <scenario>...
+// A scenario "deflate:<profile>:<config>" connects to <ws-base-url><profile> with
+// permessage-deflate set up as DEFLATE_CONFIGS[config] says and echoes until closed.
 // It prints one JSON report per scenario on stdout; interop tests in Go judge them.
 'use strict';
 
+const crypto = require('crypto');
 const WebSocket = require('ws');
 const P = require('./patterns.js');
 
@@ -88,6 +91,50 @@ function msg(binary, n) {
   return { binary, data: Buffer.from(P.patternBytes(binary, n)) };
 }
 
+// DEFLATE_CONFIGS are the permessage-deflate settings of the compression tests
+// (scenario "deflate:<profile>:<config>"), as ws options.
+const DEFLATE_CONFIGS = {
+  default: {}, // ws's defaults: offers client_max_window_bits, compresses messages of 1 KiB or more
+  'no-takeover': { serverNoContextTakeover: true, clientNoContextTakeover: true },
+  window: { serverMaxWindowBits: 10, clientMaxWindowBits: 9 },
+};
+
+function sha(b) {
+  return crypto.createHash('sha256').update(b).digest('hex').slice(0, 16);
+}
+
+// deflateEcho connects to base+profile with compression configured by config and echoes
+// every message until the server closes: a text message that starts with FRAGMENT_ECHO
+// goes back in three frames, every other one whole.
+async function deflateEcho(base, profile, config) {
+  const opts = DEFLATE_CONFIGS[config];
+  if (!opts) throw new Error('unknown deflate config ' + config);
+  const p = await connect(base + profile, [], { perMessageDeflate: { ...opts } });
+  const pmd = p.ws._extensions['permessage-deflate'];
+  const report = { extensions: p.ws.extensions, params: pmd ? pmd.params : null, messages: [] };
+  for (;;) {
+    let m;
+    try {
+      m = await p.next();
+    } catch (e) {
+      if (p.closeInfo) break;
+      throw e;
+    }
+    report.messages.push({ type: m.binary ? 'binary' : 'text', size: m.data.length, sha: sha(m.data) });
+    if (!m.binary && m.data.subarray(0, P.FRAGMENT_ECHO.length).toString() === P.FRAGMENT_ECHO) {
+      const parts = P.thirds(m.data.length);
+      parts.forEach(([a, b], i) => p.ws.send(m.data.subarray(a, b), { binary: false, fin: i === parts.length - 1 }));
+      report.fragEcho = 'fragmented';
+    } else {
+      p.ws.send(m.data, { binary: m.binary });
+    }
+  }
+  const c = await p.closed();
+  report.closeCode = c.code;
+  report.closeReason = c.reason;
+  return report;
+}
+
 const scenarios = {
   text: (base) =>
     echo(
@@ -168,8 +215,11 @@ async function main() {
   for (const name of names) {
     let report;
     try {
-      if (!scenarios[name]) throw new Error('unknown scenario');
-      report = await scenarios[name](base);
+      if (name.startsWith('deflate:')) {
+        const [, profile, config] = name.split(':');
+        report = await deflateEcho(base, profile, config);
+      } else if (!scenarios[name]) throw new Error('unknown scenario');
+      else report = await scenarios[name](base);
     } catch (e) {
       report = { error: String(e && e.stack ? e.stack : e) };
     }
