@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/hayate-ws/websocket"
+
+	"github.com/hayate-ws/websocket/autobahn/inflate"
 )
 
 // This file judges a compression test connection from what Hayate's wire tap kept: the
@@ -155,10 +157,10 @@ func decodeMessages(frames []frameInfo, takeover bool) []wireMsg {
 		if !takeover {
 			h = nil
 		}
-		res, err := inflateMessage(h, payload, 64<<20)
-		m.data, m.maxDist, m.err = res.out, res.maxDist, err
+		res, err := inflate.Message(h, payload, 64<<20)
+		m.data, m.maxDist, m.err = res.Out, res.MaxDist, err
 		if err == nil {
-			hist = append(hist, res.out...)
+			hist = append(hist, res.Out...)
 			if len(hist) > 32<<10 {
 				hist = append([]byte(nil), hist[len(hist)-32<<10:]...)
 			}

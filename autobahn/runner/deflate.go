@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/hayate-ws/websocket/autobahn/inflate"
 )
 
 // pmdParams are permessage-deflate parameters (RFC 7692 §7.1); a window of
@@ -301,14 +303,14 @@ func (p *pmdState) decompress(data []byte, limit int64) ([]byte, error) {
 	}
 	var out []byte
 	if p.peerWindow != 0 && p.peerWindow < 15 {
-		res, err := inflateMessage(dict, data, int(min(limit, 1<<31-1)))
+		res, err := inflate.Message(dict, data, int(min(limit, 1<<31-1)))
 		if err != nil {
 			return nil, err
 		}
-		if res.maxDist > 1<<p.peerWindow {
-			return nil, fmt.Errorf("a match reaches %d octets back, beyond the negotiated window of %d bits (%d octets)", res.maxDist, p.peerWindow, 1<<p.peerWindow)
+		if res.MaxDist > 1<<p.peerWindow {
+			return nil, fmt.Errorf("a match reaches %d octets back, beyond the negotiated window of %d bits (%d octets)", res.MaxDist, p.peerWindow, 1<<p.peerWindow)
 		}
-		out = res.out
+		out = res.Out
 	} else {
 		p.in.Reset(append(data, 0x00, 0x00, 0xff, 0xff))
 		if p.r == nil {

@@ -1,41 +1,46 @@
-package interop
+// Package inflate is a small DEFLATE decoder (RFC 1951) that reports how far back a
+// message's matches reach, so that the Autobahn runner and the interop suite can hold
+// a permessage-deflate peer to the window and context takeover it negotiated. It is
+// independent of the library's own codec on purpose.
+package inflate
 
 import (
 	"errors"
 	"fmt"
 )
 
-// A DEFLATE decoder (RFC 1951) that also reports how far back matches reach,
-// so that the wire tap can check, independently of the implementations under
-// test, what each side compressed: that it decodes, that it respects the
-// negotiated LZ77 window (RFC 7692 §7.1.2) and, without context takeover, that
-// it does not refer to earlier messages (§7.1.1). compress/flate cannot tell
-// either. It is the same decoder as autobahn/runner/inflate.go (the runner is
-// in another module and has no importable package to share).
+// A DEFLATE decoder (RFC 1951) written for one purpose compress/flate does
+// not serve: to tell how far back a testee's matches reach. RFC 7692 §7.1.2
+// lets each side cap the other's LZ77 window (server_max_window_bits,
+// client_max_window_bits) and §7.1.1 lets it forbid references into earlier
+// messages (*_no_context_takeover). compress/flate decodes such data without
+// complaint whatever distances it uses, so the runner checks them here. The
+// decoder is simple rather than fast; it runs only on connections where a
+// window below 15 bits was negotiated.
 
-// inflateResult is one decoded message and the farthest match it used.
-type inflateResult struct {
-	out     []byte
-	maxDist int // the largest match distance in the message, 0 if none
+// Result is one decoded message and the farthest match it used.
+type Result struct {
+	Out     []byte
+	MaxDist int // the largest match distance in the message, 0 if none
 }
 
-// errInflateLimit means the message inflates to more than the limit.
-var errInflateLimit = errors.New("inflated message exceeds the limit")
+// ErrLimit means the message inflates to more than the limit.
+var ErrLimit = errors.New("inflated message exceeds the limit")
 
-// inflateMessage decodes the permessage-deflate payload of one message: the
+// Message decodes the permessage-deflate payload of one message: the
 // DEFLATE blocks with the trailing 0x00 0x00 0xff 0xff removed (RFC 7692
 // §7.2.2). hist is what earlier messages produced (the most recent 32 KiB is
 // enough); matches may reach into it, never before it.
-func inflateMessage(hist, payload []byte, limit int) (inflateResult, error) {
+func Message(hist, payload []byte, limit int) (Result, error) {
 	src := make([]byte, 0, len(payload)+4)
 	src = append(append(src, payload...), 0x00, 0x00, 0xff, 0xff)
 	d := inflater{br: bitReader{src: src}, limit: limit}
 	d.buf = append(make([]byte, 0, len(hist)+4*len(payload)+64), hist...)
 	d.start = len(hist)
 	if err := d.run(); err != nil {
-		return inflateResult{}, err
+		return Result{}, err
 	}
-	return inflateResult{out: d.buf[d.start:], maxDist: d.maxDist}, nil
+	return Result{Out: d.buf[d.start:], MaxDist: d.maxDist}, nil
 }
 
 type inflater struct {
@@ -94,7 +99,7 @@ func (d *inflater) stored() error {
 		return fmt.Errorf("deflate: stored block length %#04x does not match its complement %#04x", n, nn)
 	}
 	if len(d.buf)-d.start+int(n) > d.limit {
-		return errInflateLimit
+		return ErrLimit
 	}
 	p, err := d.br.bytes(int(n))
 	if err != nil {
@@ -122,7 +127,7 @@ func (d *inflater) codes(lit, dist *huffman) error {
 		switch {
 		case sym < 256:
 			if len(d.buf)-d.start >= d.limit {
-				return errInflateLimit
+				return ErrLimit
 			}
 			d.buf = append(d.buf, byte(sym))
 			continue
@@ -153,7 +158,7 @@ func (d *inflater) codes(lit, dist *huffman) error {
 			return fmt.Errorf("deflate: match distance %d reaches %d octets before the start of the history", distance, distance-len(d.buf))
 		}
 		if len(d.buf)-d.start+length > d.limit {
-			return errInflateLimit
+			return ErrLimit
 		}
 		d.maxDist = max(d.maxDist, distance)
 		from := len(d.buf) - distance
@@ -356,7 +361,7 @@ type bitReader struct {
 	nbits uint
 }
 
-var errInflateEOF = errors.New("deflate: unexpected end of data")
+var errEOF = errors.New("deflate: unexpected end of data")
 
 // fill loads bytes until n bits are available or the input ends.
 func (b *bitReader) fill(n uint) {
@@ -384,7 +389,7 @@ func (b *bitReader) bits(n uint) (uint64, error) {
 	}
 	b.fill(n)
 	if b.nbits < n {
-		return 0, errInflateEOF
+		return 0, errEOF
 	}
 	v := b.acc & (1<<n - 1)
 	b.consume(n)
@@ -403,7 +408,7 @@ func (b *bitReader) bytes(n int) ([]byte, error) {
 		n--
 	}
 	if b.pos+n > len(b.src) {
-		return nil, errInflateEOF
+		return nil, errEOF
 	}
 	out = append(out, b.src[b.pos:b.pos+n]...)
 	b.pos += n

@@ -1,9 +1,11 @@
-package main
+package inflate
 
 import (
 	"bytes"
 	"compress/flate"
+	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -48,15 +50,15 @@ func TestInflateMatchesFlate(t *testing.T) {
 		for _, level := range []int{flate.HuffmanOnly, flate.NoCompression, flate.BestSpeed, 5, flate.BestCompression} {
 			for _, dict := range [][]byte{nil, hist} {
 				wire := deflateMsg(t, level, dict, in)
-				res, err := inflateMessage(dict, wire, 1<<20)
+				res, err := Message(dict, wire, 1<<20)
 				if err != nil {
 					t.Fatalf("%s, level %d, history %d: %v", name, level, len(dict), err)
 				}
-				if !bytes.Equal(res.out, in) {
-					t.Fatalf("%s, level %d, history %d: decoded %d octets that differ from the %d sent", name, level, len(dict), len(res.out), len(in))
+				if !bytes.Equal(res.Out, in) {
+					t.Fatalf("%s, level %d, history %d: decoded %d octets that differ from the %d sent", name, level, len(dict), len(res.Out), len(in))
 				}
-				if level == flate.HuffmanOnly && res.maxDist != 0 {
-					t.Fatalf("%s: Huffman-only data has a match of distance %d", name, res.maxDist)
+				if level == flate.HuffmanOnly && res.MaxDist != 0 {
+					t.Fatalf("%s: Huffman-only data has a match of distance %d", name, res.MaxDist)
 				}
 			}
 		}
@@ -65,21 +67,21 @@ func TestInflateMatchesFlate(t *testing.T) {
 
 func TestInflateDistances(t *testing.T) {
 	msg := bytes.Repeat([]byte("abc"), 100)
-	res, err := inflateMessage(nil, deflateMsg(t, flate.BestCompression, nil, msg), 1<<20)
-	if err != nil || res.maxDist != 3 {
-		t.Fatalf("repeated \"abc\": max distance %d, error %v; want 3", res.maxDist, err)
+	res, err := Message(nil, deflateMsg(t, flate.BestCompression, nil, msg), 1<<20)
+	if err != nil || res.MaxDist != 3 {
+		t.Fatalf("repeated \"abc\": max distance %d, error %v; want 3", res.MaxDist, err)
 	}
 	// A message that refers to the history decodes with it and fails without.
 	hist := genJSON(4000)
 	wire := deflateMsg(t, flate.BestCompression, hist, hist[1000:3000])
-	res, err = inflateMessage(hist, wire, 1<<20)
-	if err != nil || !bytes.Equal(res.out, hist[1000:3000]) {
+	res, err = Message(hist, wire, 1<<20)
+	if err != nil || !bytes.Equal(res.Out, hist[1000:3000]) {
 		t.Fatalf("with history: %v", err)
 	}
-	if res.maxDist < 1000 {
-		t.Fatalf("with history: max distance %d, want it to reach into the history", res.maxDist)
+	if res.MaxDist < 1000 {
+		t.Fatalf("with history: max distance %d, want it to reach into the history", res.MaxDist)
 	}
-	if _, err := inflateMessage(nil, wire, 1<<20); err == nil {
+	if _, err := Message(nil, wire, 1<<20); err == nil {
 		t.Fatal("a match into missing history was accepted")
 	}
 }
@@ -87,10 +89,10 @@ func TestInflateDistances(t *testing.T) {
 func TestInflateLimit(t *testing.T) {
 	msg := bytes.Repeat([]byte{'a'}, 10000)
 	for _, level := range []int{flate.NoCompression, flate.BestSpeed} {
-		if _, err := inflateMessage(nil, deflateMsg(t, level, nil, msg), 9999); err == nil {
+		if _, err := Message(nil, deflateMsg(t, level, nil, msg), 9999); err == nil {
 			t.Errorf("level %d: inflating past the limit succeeded", level)
 		}
-		if _, err := inflateMessage(nil, deflateMsg(t, level, nil, msg), 10000); err != nil {
+		if _, err := Message(nil, deflateMsg(t, level, nil, msg), 10000); err != nil {
 			t.Errorf("level %d: inflating up to the limit: %v", level, err)
 		}
 	}
@@ -115,11 +117,57 @@ func TestInflateGarbage(t *testing.T) {
 				b[j] = byte(r.Uint32())
 			}
 		}
-		_, _ = inflateMessage(nil, b, 1<<20)
+		_, _ = Message(nil, b, 1<<20)
 	}
 	for _, b := range [][]byte{{0x07}, {0x06}, {0x01, 0x05, 0x00, 0xfb, 0xff}, {0x01, 0x05, 0x00, 0xfa, 0xff}} {
-		if _, err := inflateMessage(nil, b, 1<<20); err == nil {
+		if _, err := Message(nil, b, 1<<20); err == nil {
 			t.Errorf("%x: decoded without error", b)
 		}
 	}
+}
+
+// The test inputs: compressible, barely compressible and repetitive data of the kinds
+// the runner sends, made here so that the package stands alone.
+
+func genJSON(n int) []byte {
+	var b bytes.Buffer
+	for i := 0; b.Len() < n; i++ {
+		fmt.Fprintf(&b, `{"id":%d,"user":"user%03d","score":%d.%d,"tags":["a%d","b%d"]},`, i, i%977, i*7919%10007, i%10, i%13, i%29)
+	}
+	return b.Bytes()[:n]
+}
+
+func genGerman(n int) []byte {
+	words := strings.Fields("der die das und ist nicht ein eine zu den mit sich auf für Straße Größe über schön")
+	var b bytes.Buffer
+	for i := 0; b.Len() < n; i++ {
+		b.WriteString(words[(i*31+i/7)%len(words)])
+		b.WriteByte(' ')
+	}
+	return b.Bytes()[:n]
+}
+
+func genBitmap() []byte {
+	b := make([]byte, 64<<10)
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range b {
+		b[i] = byte(i/256+i%256/8) + byte(r.IntN(4))
+	}
+	return b
+}
+
+func binPattern(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i * i % 251)
+	}
+	return b
+}
+
+func genHTML(n int) []byte {
+	var b bytes.Buffer
+	for i := 0; b.Len() < n; i++ {
+		fmt.Fprintf(&b, "<li class=\"item\"><a href=\"/p/%d\">Item %d</a></li>\n", i, i)
+	}
+	return b.Bytes()[:n]
 }
