@@ -61,9 +61,9 @@
 // so the levels differ mostly in how much history they index:
 //
 //	level  method                     history indexed              search
-//	1      greedy (DefaultLevel)      last 8 KiB, every 16th pos.  1 probe
+//	1      greedy                     last 8 KiB, every 16th pos.  1 probe
 //	2      greedy                     last 8 KiB, every 8th pos.   1 probe
-//	3      greedy                     32 KiB, every 4th pos.       1 probe
+//	3      greedy (DefaultLevel)      32 KiB, every 4th pos.       1 probe
 //	4      lazy, chains               16 KiB, every 4th pos.       4 candidates
 //	5      lazy, chains               32 KiB, every 4th pos.       8 candidates
 //	6      lazy, chains               32 KiB, every 2nd pos.       32 candidates
