@@ -647,7 +647,7 @@ func runReport(args []string) error {
 	}
 	top.p("| go-test runs | %d per benchmark (mask), %d (frame), libraries rotated between runs |", mask.runs("BenchmarkMask/size=16/lib=hayate", "ns/op"), frame.runs("BenchmarkFrameRead/size=16/lib=hayate", "ns/op"))
 	top.p("")
-	top.p("The machine is shared: other work ran on it during the measurement, and the libraries were interleaved so that it hit all of them alike. Ratios in brackets are to the best library in the row or cell.")
+	top.p("Libraries are interleaved and rotated in every measurement, so that drift of the machine (2 cores, possibly shared) hits all of them alike. Ratios in brackets are to the best library in the row or cell.")
 	top.p("")
 	top.p("## Targets")
 	top.p("")
