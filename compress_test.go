@@ -536,3 +536,41 @@ func TestUncompressedFlagWithoutCompression(t *testing.T) {
 		t.Errorf("Write of Uncompressed alone: %v, want errInvalidMessageType", err)
 	}
 }
+
+// TestDeflateReaderSkipsUnreadRest checks that a compressed message left partly unread
+// is decompressed, not dropped, when the next Reader skips it: under context takeover
+// the messages after it refer back to it.
+func TestDeflateReaderSkipsUnreadRest(t *testing.T) {
+	for _, typ := range []MessageType{MessageBinary, MessageText} {
+		t.Run(typ.String(), func(t *testing.T) {
+			s, c := newPair(t, viaTCP, &AcceptOptions{Deflate: &DeflateOptions{}}, &DialOptions{Deflate: &DeflateOptions{}})
+			ctx := context.Background()
+			msgs := [][]byte{jsonPayload(40000, 1), jsonPayload(3000, 2), jsonPayload(3000, 3)}
+			errc := goErr(func() error {
+				for _, p := range msgs {
+					if err := s.Write(ctx, typ, p); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			_, r, err := c.Reader(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			head := make([]byte, 10)
+			if _, err := io.ReadFull(r, head); err != nil || !bytes.Equal(head, msgs[0][:10]) {
+				t.Fatalf("first bytes %q, %v", head, err)
+			}
+			for i, want := range msgs[1:] {
+				_, got, err := c.Read(ctx)
+				if err != nil || !bytes.Equal(got, want) {
+					t.Fatalf("message %d after the skipped one: %v, %d bytes, want %d", i+1, err, len(got), len(want))
+				}
+			}
+			if err := waitErr(t, "write", errc); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

@@ -590,7 +590,10 @@ func (m *messageReader) failed(err error, intact bool) error {
 // skip discards the rest of the current message.
 func (m *messageReader) skip() error {
 	for m.active {
-		if m.remaining > 0 && m.typ == MessageBinary {
+		// Binary payload can be dropped as it is, unless it is compressed: the
+		// decoder must see it, both to keep the history in step for the messages that
+		// follow (context takeover) and to find the end of the message.
+		if m.remaining > 0 && m.typ == MessageBinary && m.inf == nil {
 			if err := m.c.rd.discard(m.remaining); err != nil {
 				return m.failed(err, false)
 			}
