@@ -18,6 +18,11 @@ import (
 
 // dialTap dials with Hayate through a wire tap.
 func dialTap(ctx context.Context, url string, opts websocket.DialOptions) (*websocket.Conn, *http.Response, *tapConn, error) {
+	return dialThrough(ctx, url, opts, newTap)
+}
+
+// dialThrough dials with Hayate through the wire tap that tap makes of the connection.
+func dialThrough(ctx context.Context, url string, opts websocket.DialOptions, tap func(net.Conn, bool) *tapConn) (*websocket.Conn, *http.Response, *tapConn, error) {
 	var tc *tapConn
 	opts.ReadLimit = 64 << 20
 	opts.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -25,7 +30,7 @@ func dialTap(ctx context.Context, url string, opts websocket.DialOptions) (*webs
 		if err != nil {
 			return nil, err
 		}
-		tc = newTap(c, false)
+		tc = tap(c, false)
 		return tc, nil
 	}
 	c, resp, err := websocket.Dial(ctx, url, &opts)

@@ -411,18 +411,7 @@ func checkDeflateClientRole(t *testing.T, server *serverPeer, peer deflatePeer) 
 
 // dialDataTap dials with Hayate through a wire tap that keeps data frames.
 func dialDataTap(ctx context.Context, url string, opts websocket.DialOptions) (*websocket.Conn, *http.Response, *tapConn, error) {
-	var tc *tapConn
-	opts.ReadLimit = 64 << 20
-	opts.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		tc = newDataTap(c, false)
-		return tc, nil
-	}
-	c, resp, err := websocket.Dial(ctx, url, &opts)
-	return c, resp, tc, err
+	return dialThrough(ctx, url, opts, newDataTap)
 }
 
 // ---- the tests ----

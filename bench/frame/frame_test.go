@@ -149,12 +149,18 @@ func check(b *testing.B, n, size int, err error) {
 
 // ---- Hayate: Server on the in-memory conn; Reader and Write. ----
 
-func hayateRead(b *testing.B, nc *memconn.Conn, _, size, n int) {
+// hayateConn runs Hayate's server handshake over nc.
+func hayateConn(b *testing.B, nc *memconn.Conn) *hayate.Conn {
 	nc.SetPrefix([]byte(memconn.HandshakeRequest))
 	c, _, err := hayate.Server(context.Background(), nc, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
+	return c
+}
+
+func hayateRead(b *testing.B, nc *memconn.Conn, _, size, n int) {
+	c := hayateConn(b, nc)
 	ctx := context.Background()
 	buf := make([]byte, size+1)
 	b.ResetTimer()
@@ -169,11 +175,7 @@ func hayateRead(b *testing.B, nc *memconn.Conn, _, size, n int) {
 }
 
 func hayateWrite(b *testing.B, nc *memconn.Conn, p []byte, n int) {
-	nc.SetPrefix([]byte(memconn.HandshakeRequest))
-	c, _, err := hayate.Server(context.Background(), nc, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	c := hayateConn(b, nc)
 	ctx := context.Background()
 	b.ResetTimer()
 	for range n {

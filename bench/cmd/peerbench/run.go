@@ -249,14 +249,18 @@ func startServer(lib string, deflate bool) (*child, string, error) {
 
 var errUnavailable = errors.New("not available")
 
+// startError is what a cell records when its server did not start.
+func startError(err error) string {
+	if errors.Is(err, errUnavailable) {
+		return "not available"
+	}
+	return err.Error()
+}
+
 func (d *driver) echo(c cell) cell {
 	srv, addr, err := startServer(c.Lib, c.Deflate)
 	if err != nil {
-		if errors.Is(err, errUnavailable) {
-			c.Err = "not available"
-		} else {
-			c.Err = err.Error()
-		}
+		c.Err = startError(err)
 		return c
 	}
 	defer srv.kill()
@@ -332,11 +336,7 @@ func (d *driver) echo(c cell) cell {
 func (d *driver) idle(c cell) cell {
 	srv, addr, err := startServer(c.Lib, c.Deflate)
 	if err != nil {
-		if errors.Is(err, errUnavailable) {
-			c.Err = "not available"
-		} else {
-			c.Err = err.Error()
-		}
+		c.Err = startError(err)
 		return c
 	}
 	defer srv.kill()
