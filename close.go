@@ -126,6 +126,8 @@ func parseClosePayload(p []byte) (CloseError, error) {
 	case len(p) == 1:
 		return CloseError{}, errCloseOneByte
 	}
+	// p is a control frame's payload, at most 125 bytes; the code is any 16-bit number
+	// the peer chose, which sendable checks against the ranges that may be sent.
 	ce := CloseError{Code: StatusCode(binary.BigEndian.Uint16(p))}
 	if !ce.Code.sendable() {
 		return CloseError{}, errCloseCode
@@ -208,10 +210,11 @@ type closeState struct {
 // UTF-8 of at most 123 bytes; otherwise Close returns an error and does nothing. Close on a
 // closed connection returns an error wrapping net.ErrClosed.
 //
-// While a goroutine is blocked in [Conn.Read] or reading a message, that goroutine
-// receives the peer's close frame and returns an error wrapping net.ErrClosed and the
-// peer's [CloseError]; otherwise Close reads, and discards, whatever the peer sends
-// before its close frame.
+// While a goroutine is blocked in [Conn.Read] or reading a message, that goroutine may
+// receive the peer's close frame and return an error wrapping net.ErrClosed and the
+// peer's [CloseError], or return a message that arrived before it; once no read is in
+// progress, Close itself reads, and discards, whatever the peer sends before its close
+// frame.
 func (c *Conn) Close(code StatusCode, reason string) error {
 	if err := checkClose(code, reason); err != nil {
 		return err
@@ -230,10 +233,16 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 		c.finish(err)
 		return fmt.Errorf("websocket: send close frame: %w", err)
 	}
-	if c.readMu.TryLock() {
+	// The peer's close frame must be read by someone. A read in progress may get it, or
+	// may return a message that came before it and leave the rest unread; so once no
+	// read is in progress, Close reads on itself, unless the read side has ended (a
+	// close frame was handled). Waiting for readMu is bounded: when the timer fires, the
+	// connection closes under any read in progress, which then returns.
+	c.readMu.Lock()
+	if !c.ended.Load() {
 		c.drainUntilClose()
-		c.readMu.Unlock()
 	}
+	c.readMu.Unlock()
 	<-c.cs.done
 	c.cs.mu.Lock()
 	cause := c.cs.err.cause
@@ -343,8 +352,9 @@ func (c *Conn) handleClose(p []byte) error {
 }
 
 // linger ends the read side with cause, which calls get from now on, and, without
-// holding up the caller, discards what the peer still sends until it closes or a bound
-// passes; then it closes the connection. The caller holds readMu.
+// holding up the caller, discards what the peer still sends until it closes, a few
+// seconds pass or maxLingerDiscard bytes have arrived; then it closes the connection.
+// The caller holds readMu.
 func (c *Conn) linger(cause error) {
 	c.cs.mu.Lock()
 	if c.cs.ending == nil {
@@ -356,7 +366,7 @@ func (c *Conn) linger(cause error) {
 		c.readMu.Lock() // taken once the caller's read returns
 		defer c.readMu.Unlock()
 		_ = c.nc.SetReadDeadline(time.Now().Add(closeTimeout))
-		_ = c.rd.discardUntilEOF()
+		_ = c.rd.discardUntilEOF(maxLingerDiscard)
 		c.finish(cause)
 	}()
 }

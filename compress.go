@@ -210,13 +210,17 @@ func (f *inflater) Read(p []byte) (int, error) {
 // readMu and m is active.
 func (m *messageReader) readInflated(p []byte) (int, error) {
 	if m.limit >= 0 {
-		// Never decompress more than one byte past the limit, however big p is.
-		if room := m.limit - m.inflated + 1; int64(len(p)) > room {
-			p = p[:room]
+		// Never decompress more than one byte past the limit, however big p is. Here
+		// 0 <= m.inflated <= m.limit (a message that passes the limit fails), so room
+		// cannot overflow, and room+1 <= len(p) when p is cut.
+		if room := m.limit - m.inflated; int64(len(p)) > room {
+			p = p[:room+1]
 		}
 	}
 	n, err := m.inf.dec.Read(p)
 	if n > 0 {
+		// Under a limit, m.inflated stays at most m.limit+1. Without one it counts bytes
+		// actually produced, which cannot reach 2^63.
 		m.inflated += int64(n)
 		if m.limit >= 0 && m.inflated > m.limit {
 			m.stopInflate()
@@ -284,6 +288,11 @@ func (m *messageReader) discardRaw() error {
 func compressedLimit(limit int64) int64 {
 	if limit < 0 {
 		return -1
+	}
+	const maxInt64 = 1<<63 - 1
+	const most = (maxInt64 - 1024) / 9 * 8 // the largest limit whose sum below fits
+	if limit > most {
+		return maxInt64
 	}
 	return limit + limit/8 + 1024
 }

@@ -39,8 +39,9 @@ func (t MessageType) String() string {
 // defaultReadLimit is the largest message a Conn accepts unless told otherwise: 1 MiB.
 const defaultReadLimit = 1 << 20
 
-// ErrMessageTooBig is returned, wrapped, when a message exceeds the read limit. The
-// connection is then closed with [StatusMessageTooBig].
+// ErrMessageTooBig is returned, wrapped, when a message exceeds the read limit or is cut
+// into more frames than the limit allows (see [Conn.SetReadLimit]). The connection is
+// then closed with [StatusMessageTooBig].
 var ErrMessageTooBig = errors.New("websocket: message too big")
 
 var (
@@ -48,7 +49,34 @@ var (
 	errWriterClosed       = errors.New("websocket: write to a closed message writer")
 	errInvalidUTF8        = &protocolError{StatusInvalidFramePayloadData, "invalid UTF-8 in text message", nil}
 	errTooBig             = &protocolError{StatusMessageTooBig, "message too big", ErrMessageTooBig}
+	errTooManyFragments   = &protocolError{StatusMessageTooBig, "message in too many frames", ErrMessageTooBig}
+	errEmptyFrames        = &protocolError{StatusPolicyViolation, "too many empty frames in a row", nil}
 )
+
+// Limits on how a message may be cut into frames. Each frame costs a header's worth of
+// work however little it carries, so a peer could make one message of a million 1-byte
+// frames, or of empty frames without end, which the read limit alone does not stop.
+const (
+	// bytesPerFragment is the smallest average frame a message may have: a message may
+	// have one frame per 64 bytes of the read limit (16,384 under the 1 MiB default).
+	bytesPerFragment = 64
+	// minFragments is the fewest frames any message may have, whatever the read limit.
+	minFragments = 1024
+	// maxEmptyFrames bounds the empty data frames in a row within a message; control
+	// frames between them neither count nor break the run. Senders that flush an empty
+	// fragment now and then stay far below it.
+	maxEmptyFrames = 32
+)
+
+// fragmentLimit returns the most data frames a message may have under the read limit
+// limit, or -1 for no bound when there is no limit. limit/bytesPerFragment cannot
+// overflow, and the result is at least minFragments.
+func fragmentLimit(limit int64) int64 {
+	if limit < 0 {
+		return -1
+	}
+	return max(minFragments, limit/bytesPerFragment)
+}
 
 // Conn is a WebSocket connection, made by [Accept], [Server], [Dial] or [Client].
 //
@@ -150,8 +178,12 @@ func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
 // SetReadLimit sets the largest message, in bytes, that the connection accepts; n < 0
 // removes the limit. The default is 1 MiB (1,048,576 bytes). A message whose frames
 // declare more fails the connection with [StatusMessageTooBig] before its payload is read,
-// and the read returns an error wrapping [ErrMessageTooBig]. The limit applies from the
-// next message on.
+// and the read returns an error wrapping [ErrMessageTooBig]. For a compressed message
+// the limit applies to the decompressed size. The limit also bounds how finely a message
+// may be cut: into at most one frame per 64 bytes of the limit, and never fewer than
+// 1,024 frames (16,384 under the default), with at most 32 empty frames in a row, which
+// fail the connection with [StatusMessageTooBig] and [StatusPolicyViolation]
+// respectively. The limit applies from the next message on.
 func (c *Conn) SetReadLimit(n int64) { c.readLimit.Store(n) }
 
 // ---- reading ----
@@ -246,15 +278,25 @@ func (rd *connReader) discard(n int64) error {
 	return nil
 }
 
-// discardUntilEOF reads and drops everything until the peer closes or an error occurs.
-func (rd *connReader) discardUntilEOF() error {
+// maxLingerDiscard bounds what a connection that has ended its read side (see linger)
+// reads and drops while it waits for the peer to close: about what a socket's buffers
+// hold. A peer that keeps sending past it is flooding, and gets its connection closed,
+// even if that resets it.
+const maxLingerDiscard = 256 << 10
+
+// discardUntilEOF reads and drops what arrives until the peer closes, an error occurs or
+// limit bytes have gone by; it reports whether the peer closed.
+func (rd *connReader) discardUntilEOF(limit int) bool {
 	rd.r, rd.w = 0, 0
 	rd.buf = rd.small[:]
-	for {
-		if _, err := rd.src.Read(rd.buf); err != nil {
-			return err
+	for limit > 0 {
+		n, err := rd.src.Read(rd.buf)
+		limit -= n // n <= len(rd.buf), so limit stays above -readBufSize
+		if err != nil {
+			return err == io.EOF
 		}
 	}
+	return false
 }
 
 // peekHeader waits until a whole frame header is buffered, consuming nothing, so that an
@@ -263,11 +305,14 @@ func (c *Conn) peekHeader() error {
 	if err := c.rd.fill(2); err != nil {
 		return err
 	}
+	// headerLen is at most maxHeaderSize (14), well within the read-ahead buffer.
 	n := headerLen(c.rd.buf[c.rd.r], c.rd.buf[c.rd.r+1])
 	return c.rd.fill(n)
 }
 
-// nextFrame consumes the buffered frame header (see peekHeader) and checks it.
+// nextFrame consumes the buffered frame header (see peekHeader) and checks it. The
+// length it returns is in [0, 2^63): decodeHeader refuses a 64-bit length with the
+// most significant bit set.
 func (c *Conn) nextFrame() (header, error) {
 	n := headerLen(c.rd.buf[c.rd.r], c.rd.buf[c.rd.r+1])
 	h, err := decodeHeader(c.rd.buf[c.rd.r : c.rd.r+n])
@@ -290,6 +335,8 @@ func (c *Conn) readFrame() (header, error) {
 // a pong wakes its Ping, a close frame runs the closing handshake (and the error that
 // comes back is the connection's final error).
 func (c *Conn) handleControl(h header) error {
+	// h passed check: a control frame's length is at most maxControlPayload, the size of
+	// c.ctl, so the slice is in range and the length fits the pong queue's length byte.
 	p := c.ctl[:h.length]
 	for i := 0; i < len(p); {
 		n, err := c.rd.read(p[i:])
@@ -360,6 +407,9 @@ type messageReader struct {
 	size      int64     // payload bytes declared by the message's frames so far
 	limit     int64     // read limit, fixed when the message starts
 	wireLimit int64     // the limit on declared payload: limit, or more if compressed
+	frames    int64     // data frames of the message so far
+	maxFrames int64     // the most data frames the message may have; -1 for no bound
+	empty     int       // empty data frames in a row, within the message
 	inf       *inflater // decompresses a compressed message (RSV1 on its first frame)
 	inflated  int64     // bytes decompressed so far
 	utf8      utf8.Validator
@@ -420,8 +470,9 @@ func (c *Conn) Reader(ctx context.Context) (MessageType, io.Reader, error) {
 		}
 		m.typ = MessageType(h.op)
 		m.active = true
-		m.size = 0
+		m.size, m.frames, m.empty = 0, 0, 0
 		m.limit = c.readLimit.Load()
+		m.maxFrames = fragmentLimit(m.limit)
 		m.utf8.Reset()
 		m.wireLimit = m.limit
 		if h.rsv&rsv1 != 0 {
@@ -453,16 +504,38 @@ func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
 }
 
 // startFrame takes the header of the next frame of the message. The frame is taken even
-// when it breaks the read limit, so that failing the connection skips its payload instead
-// of reading it as frames.
+// when it breaks a limit, so that failing the connection skips its payload instead of
+// reading it as frames.
+//
+// Every number here is the peer's: h.length is in [0, 2^63), and so is m.size, the sum
+// of the lengths taken so far. The limit is compared with the room left under it before
+// anything is added, so that a length close to 2^63 cannot wrap the sum and pass.
 func (m *messageReader) startFrame(h header) error {
 	m.fin = h.fin
 	m.remaining = h.length
 	m.masked = h.masked
 	m.key = h.key
-	m.size += h.length
-	if m.wireLimit >= 0 && m.size > m.wireLimit {
-		return errTooBig
+	if m.wireLimit >= 0 {
+		// 0 <= m.size <= m.wireLimit, so the subtraction cannot overflow; the sum is then
+		// at most m.wireLimit.
+		if h.length > m.wireLimit-m.size {
+			return errTooBig
+		}
+		m.size += h.length
+	}
+	// Without a limit, m.size is not kept: nothing reads it.
+	m.frames++ // at most maxFrames+1: the message fails as soon as it passes maxFrames
+	if m.maxFrames >= 0 && m.frames > m.maxFrames {
+		return errTooManyFragments
+	}
+	switch {
+	case h.length > 0:
+		m.empty = 0
+	case !h.fin:
+		m.empty++ // at most maxEmptyFrames+1
+		if m.empty > maxEmptyFrames {
+			return errEmptyFrames
+		}
 	}
 	return nil
 }
@@ -637,21 +710,24 @@ func (m *messageReader) readAll() ([]byte, error) {
 		return []byte{}, nil
 	}
 	// The first allocation may follow the declared length, up to a few KiB that a lying
-	// peer could waste; past that, the buffer grows only as payload arrives.
-	first := min(m.remaining, firstReadAlloc)
+	// peer could waste; past that, the buffer grows only as payload arrives. Declared
+	// lengths reach 2^63-1: they are clamped before any arithmetic.
+	first := int(min(m.remaining, firstReadAlloc))
 	if m.inf != nil {
 		// The declared length is of compressed data: JSON and text inflate about fourfold.
-		first = max(readBufSize, min(4*m.remaining, firstReadAlloc))
+		first = max(readBufSize, 4*int(min(m.remaining, firstReadAlloc/4)))
 	}
 	b := make([]byte, 0, first)
 	for {
 		if len(b) == cap(b) {
+			// cap(b) is memory already filled with payload, at most limit+1 bytes, so
+			// doubling it cannot overflow an int.
 			want := max(2*cap(b), readBufSize)
-			if m.fin && m.remaining > 0 && m.inf == nil {
-				want = min(want, len(b)+int(m.remaining))
+			if m.fin && m.inf == nil && m.remaining > 0 && m.remaining < int64(want-len(b)) {
+				want = len(b) + int(m.remaining) // the last frame needs no more
 			}
-			if m.limit >= 0 {
-				want = int(min(int64(want), m.limit+1)) // enough to see the limit broken
+			if m.limit >= 0 && int64(want-1) > m.limit {
+				want = int(m.limit) + 1 // enough to see the limit broken; m.limit < want-1
 			}
 			nb := make([]byte, len(b), want)
 			copy(nb, b)

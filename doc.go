@@ -124,8 +124,25 @@
 // which applies from the next message on; a negative limit removes it. The limit counts
 // the declared lengths of a message's frames, so a message that would exceed it is refused
 // before its payload is read: the read returns an error wrapping [ErrMessageTooBig] and the
-// connection is closed with [StatusMessageTooBig] (1009). No buffer is ever sized by a
-// length the peer declares; [Conn.Read] grows its slice as the payload arrives.
+// connection is closed with [StatusMessageTooBig] (1009). The declared lengths are
+// compared with the room left under the limit, never summed first, so no length a peer can
+// write (up to 2^63-1 per frame) wraps past it. For a compressed message the limit applies
+// to the decompressed size, and decompression stops one byte past it. No buffer is ever
+// sized by a length the peer declares; [Conn.Read] grows its slice as the payload arrives.
+//
+// Each frame costs a header's worth of work however little it carries, so the limit also
+// bounds how finely a message may be cut: into at most one data frame per 64 bytes of the
+// limit, and never fewer than 1,024 frames (16,384 frames under the 1 MiB default; a
+// negative limit removes this bound too). A message cut finer fails with 1009 and
+// [ErrMessageTooBig]. More than 32 empty data frames in a row within a message, which
+// would let a message go on forever without coming nearer the limit, fail the connection
+// with [StatusPolicyViolation] (1008) whatever the limit. Control frames between fragments
+// count towards neither bound, and a peer's pings are answered with at most 16 pongs
+// owed at a time.
+//
+// After a protocol violation or a limit, the Conn sends its close frame and reads on only
+// to let that frame reach the peer: it discards at most 256 KiB, for at most about 5
+// seconds, before it closes the TCP connection.
 //
 // The opening handshake is bounded too: [Server] reads at most 32 KiB of request header
 // within 10 seconds, [Dial] gives up after 30 seconds, and [Accept] leaves both to the
@@ -138,8 +155,10 @@
 // The server closes the TCP connection first, and the client waits for it to do so
 // (§7.1.1). The whole handshake is bounded, by about 5 seconds, after which the
 // connection is closed regardless, so Close never hangs on an unresponsive peer. If a
-// goroutine is blocked reading when Close is called, that goroutine receives the peer's
-// close frame; otherwise Close itself reads and discards whatever arrives before it.
+// goroutine is blocked reading when Close is called, that goroutine may receive the
+// peer's close frame, or return a message that arrived before it; once no read is in
+// progress, Close itself reads and discards whatever arrives before the peer's close
+// frame, so the handshake completes whether or not the application reads on.
 //
 // [Conn.CloseNow] closes the connection at once, without a close frame: use it when the
 // peer is not worth waiting for, and in a defer as a backstop (after Close it does

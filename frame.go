@@ -112,6 +112,9 @@ func decodeHeader(b []byte) (header, error) {
 		op:     opcode(b[0] & 0x0f),
 		masked: b[1]&0x80 != 0,
 	}
+	// The length is the peer's number. Each form fits an int64 as it stands, the 64-bit
+	// one only with its top bit clear (§5.2), so h.length is in [0, 2^63); callers that
+	// add lengths compare them with what is left under a limit rather than summing.
 	i := 2
 	switch n := b[1] & 0x7f; n {
 	case 126:
