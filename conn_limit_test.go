@@ -14,22 +14,7 @@ import (
 // failed with ErrMessageTooBig, completing the closing handshake as the peer.
 func expectTooBig(t *testing.T, p *wirePeer, msgs <-chan readResult) {
 	t.Helper()
-	f := p.expectClose()
-	if f.closeCode() != StatusMessageTooBig {
-		t.Errorf("close code %v, want 1009", f.closeCode())
-	}
-	p.send(true, opClose, closePayload(StatusMessageTooBig, ""))
-	if p.client {
-		p.expectEOF() // the server closes (or half-closes) TCP first
-	}
-	p.close()
-	m := nextMessage(t, msgs)
-	if !errors.Is(m.err, net.ErrClosed) {
-		t.Errorf("Read: %v, want an error wrapping net.ErrClosed", m.err)
-	}
-	if !errors.Is(m.err, ErrMessageTooBig) {
-		t.Errorf("BUG: Read: %v, want an error wrapping ErrMessageTooBig", m.err)
-	}
+	expectFailure(t, p, msgs, StatusMessageTooBig, ErrMessageTooBig)
 }
 
 // TestReadLimitDefault checks the default limit, 1 MiB: a message of exactly 1 MiB, in
