@@ -50,7 +50,8 @@ type DialOptions struct {
 
 const (
 	defaultDialTimeout = 30 * time.Second
-	// maxResponseHeader caps the status line and headers of the server's response.
+	// maxResponseHeader caps the status line and headers of the server's response, in
+	// bytes read from the connection; maxHeaderFields caps its fields.
 	maxResponseHeader = 32 << 10
 	// maxErrorBody caps what is kept of the body of a response that refused the upgrade.
 	maxErrorBody = 1 << 10
@@ -62,6 +63,10 @@ const (
 //
 // If the server answers the handshake but refuses it, Dial returns a *HandshakeError and
 // the *http.Response, whose Body holds the first kilobyte of what the server sent.
+//
+// The server's response may have a status line and header of at most 32 KiB and at most
+// 128 header fields; a larger one fails the handshake with a *HandshakeError saying so.
+// The Sec-WebSocket-Extensions bounds of [DeflateOptions] apply to it too.
 func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Conn, *http.Response, error) {
 	var o DialOptions
 	if opts != nil {
@@ -144,7 +149,8 @@ func parseURL(rawURL string) (*url.URL, error) {
 
 // Client runs the client side of the opening handshake over nc, a connection the caller
 // has dialled (and wrapped in TLS, if needed), for the ws:// or wss:// URL rawURL. ctx
-// bounds the handshake. On failure, closing nc is left to the caller.
+// bounds the handshake. The response is held to the limits [Dial] describes. On failure,
+// closing nc is left to the caller.
 func Client(ctx context.Context, nc net.Conn, rawURL string, opts *DialOptions) (*Conn, *http.Response, error) {
 	var o DialOptions
 	if opts != nil {
@@ -183,6 +189,10 @@ func client(ctx context.Context, nc net.Conn, u *url.URL, o *DialOptions) (*Conn
 	if _, err := nc.Write(req); err != nil {
 		return nil, nil, &HandshakeError{Reason: "write request", Err: interrupted(err)}
 	}
+	// However long the server's lines or many its fields, the response is read from at
+	// most maxResponseHeader bytes; checkResponse counts the fields. net/http parses and
+	// checks a Content-Length (no negative, no overflow), and no length it declares is
+	// used for anything but the body reader, which lr bounds as well.
 	lr := &io.LimitedReader{R: nc, N: maxResponseHeader}
 	br := bufio.NewReader(lr)
 	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodGet, URL: u})
@@ -195,7 +205,10 @@ func client(ctx context.Context, nc net.Conn, u *url.URL, o *DialOptions) (*Conn
 	}
 	subprotocol, dp, herr := checkResponse(resp, key, o.Subprotocols, o.Deflate)
 	if herr != nil {
-		lr.N = maxErrorBody // the header is read: what remains of the budget is for the body
+		// The header is read: a fresh budget, set and not added to, bounds the body's bytes
+		// on the wire (chunk framing included) and the copy kept, whatever the server
+		// declared.
+		lr.N = maxErrorBody
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 		return nil, resp, herr

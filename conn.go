@@ -121,7 +121,7 @@ type Conn struct {
 	ctlMu      sync.Mutex
 	ctlPending atomic.Bool
 	flusher    atomic.Bool // a flushControl goroutine is on its way
-	pongQ      []byte      // pongs owed, each as a length byte and the payload
+	pongQ      *pongQueue  // pongs owed; borrowed from pongQueuePool while any are owed
 	pongCount  int
 	pingOwed   bool
 	pingOwedID uint64
@@ -355,12 +355,19 @@ func (c *Conn) handleControl(h header) error {
 	case opPing:
 		// Only the latest unanswered ping needs its pong (RFC 6455 §5.5.3).
 		c.ctlMu.Lock()
+		if c.pongQ == nil {
+			c.pongQ = pongQueuePool.Get().(*pongQueue)
+			c.pongQ.n = 0
+		}
 		if c.pongCount == maxQueuedPongs {
 			// A peer pinging faster than we can answer gets answers to its latest
 			// pings only, which RFC 6455 §5.5.3 allows.
-			c.pongQ, c.pongCount = c.pongQ[:0], 0
+			c.pongQ.n, c.pongCount = 0, 0
 		}
-		c.pongQ = append(append(c.pongQ, byte(len(p))), p...)
+		// At most maxQueuedPongs entries of 1+len(p) <= 126 bytes: the queue's size.
+		q := c.pongQ
+		q.b[q.n] = byte(len(p))
+		q.n += 1 + copy(q.b[q.n+1:], p)
 		c.pongCount++
 		c.ctlPending.Store(true)
 		c.ctlMu.Unlock()

@@ -31,6 +31,11 @@ import (
 // compressor and the peer's decompressor each hold a window of up to 2^bits bytes for
 // as long as the connection lives. Without it, that state is needed only while a
 // message is in flight.
+//
+// A Sec-WebSocket-Extensions list may hold at most 32 extensions (offers, on a request)
+// of at most 16 parameters each; no browser or library comes near that. A server with
+// Deflate set answers a request over those bounds with 400 and a client fails the
+// handshake on a response over them. A server without Deflate does not read the list.
 type DeflateOptions struct {
 	// Level is the compression level of the messages this side sends, from 1 (fastest)
 	// to 9 (smallest output). 0 means the default level.
@@ -146,7 +151,7 @@ func (o *DeflateOptions) offered() deflateExt {
 
 // offer returns the client's Sec-WebSocket-Extensions value for o, which has passed
 // check.
-func (o *DeflateOptions) offer() string { return o.offered().extension().String() }
+func (o *DeflateOptions) offer() string { return o.offered().String() }
 
 // negotiateDeflate chooses the server's response to the offers in the client's
 // Sec-WebSocket-Extensions values, with the server's options o (not nil). It accepts the
@@ -156,22 +161,34 @@ func (o *DeflateOptions) offer() string { return o.offered().extension().String(
 //
 // Values that do not parse decline compression rather than fail the handshake, although
 // RFC 6455 §9.1 has the recipient of a malformed value fail the connection: the
-// extension is optional, and a response without it binds the client to nothing.
-func negotiateDeflate(values []string, o *DeflateOptions) (response string, p deflateParams, ok bool) {
-	exts, err := parseExtensions(values)
-	if err != nil {
-		return "", deflateParams{}, false
-	}
-	for _, e := range exts {
-		if e.name != deflateName {
-			continue
+// extension is optional, and a response without it binds the client to nothing. A list
+// over the bounds of extCursor is different: limit says which bound, for the server to
+// answer with 400. No legitimate client comes near those bounds, so the request comes
+// from a broken or hostile one, and saying which bound it broke is more use to whoever
+// reads the error than a connection that quietly runs uncompressed.
+//
+// The values are read once, in place: the work is linear in their length and the memory
+// does not depend on it.
+func negotiateDeflate(values []string, o *DeflateOptions) (response string, p deflateParams, ok bool, limit *extLimitError) {
+	c := newExtCursor(values)
+	var chosen deflateExt
+	for name, more := c.next(); more; name, more = c.next() {
+		if ok || name != deflateName {
+			continue // the cursor checks the syntax of the rest of the list
 		}
-		if d, err := parseDeflateExt(e, false); err == nil {
-			r, p := d.respond(o)
-			return r.extension().String(), p, true
+		if d, fault := parseDeflateExt(&c, false); fault.problem == "" && c.err == nil {
+			chosen, ok = d, true
 		}
 	}
-	return "", deflateParams{}, false
+	if c.err != nil {
+		limit, _ = c.err.(*extLimitError) // nil for a syntax error
+		return "", deflateParams{}, false, limit
+	}
+	if !ok {
+		return "", deflateParams{}, false, nil
+	}
+	r, p := chosen.respond(o)
+	return r.String(), p, true, nil
 }
 
 // respond returns the server's response to the valid offer d under the server's options
@@ -208,31 +225,44 @@ func (d deflateExt) respond(o *DeflateOptions) (deflateExt, deflateParams) {
 // acceptDeflate checks the server's Sec-WebSocket-Extensions values against the offer
 // made with the client's options o (nil if the client offered nothing). It returns the
 // parameters in force, ok false if the server declined compression, or an error if the
-// response must fail the handshake (RFC 6455 §4.1, §9.1; RFC 7692 §7.1).
+// response must fail the handshake (RFC 6455 §4.1, §9.1; RFC 7692 §7.1): a malformed
+// list, one over the bounds of extCursor, an extension that was not offered, or a
+// permessage-deflate response that does not fit the offer.
+//
+// A response may name one extension, so reading stops at the second; a syntax error in
+// the element being read takes precedence over what is wrong with its meaning.
 func acceptDeflate(values []string, o *DeflateOptions) (p deflateParams, ok bool, err error) {
-	exts, err := parseExtensions(values)
+	c := newExtCursor(values)
+	for name, more := c.next(); more && err == nil; name, more = c.next() {
+		switch {
+		case o == nil || name != deflateName:
+			err = fmt.Errorf("websocket: server chose extension %s that was not offered", quoteExcerpt(name))
+		case ok:
+			err = errors.New("websocket: server chose permessage-deflate more than once")
+		default:
+			ok = true
+			r, fault := parseDeflateExt(&c, true)
+			var derr error
+			if fault.problem != "" {
+				derr = &fault
+			} else {
+				p, derr = o.offered().accept(r)
+			}
+			if derr != nil {
+				err = fmt.Errorf("websocket: invalid permessage-deflate response: %w", derr)
+			}
+		}
+		if err != nil {
+			c.skipParams()
+		}
+	}
+	if c.err != nil {
+		return deflateParams{}, false, c.err
+	}
 	if err != nil {
 		return deflateParams{}, false, err
 	}
-	if len(exts) == 0 {
-		return deflateParams{}, false, nil
-	}
-	for _, e := range exts {
-		if o == nil || e.name != deflateName {
-			return deflateParams{}, false, fmt.Errorf("websocket: server chose extension %q that was not offered", e.name)
-		}
-	}
-	if len(exts) > 1 {
-		return deflateParams{}, false, errors.New("websocket: server chose permessage-deflate more than once")
-	}
-	r, err := parseDeflateExt(exts[0], true)
-	if err == nil {
-		p, err = o.offered().accept(r)
-	}
-	if err != nil {
-		return deflateParams{}, false, fmt.Errorf("websocket: invalid permessage-deflate response: %w", err)
-	}
-	return p, true, nil
+	return p, ok, nil
 }
 
 // accept checks the server's response r to the offer d and returns the parameters in
@@ -265,175 +295,317 @@ func (d deflateExt) accept(r deflateExt) (deflateParams, error) {
 	return p, nil
 }
 
-// parseDeflateExt reads the parameters of a permessage-deflate offer or, if response is
-// true, response. It refuses unknown and repeated parameters, values on the
-// no_context_takeover parameters, window sizes that are not 8 to 15 written in plain
-// decimal, and window parameters without a value, which only client_max_window_bits in
-// an offer may be (RFC 7692 §7.1).
-func parseDeflateExt(e extension, response bool) (deflateExt, error) {
-	var d deflateExt
-	for i, p := range e.params {
-		switch p.name {
-		case "server_no_context_takeover", "client_no_context_takeover", "server_max_window_bits", "client_max_window_bits":
-		default:
-			return deflateExt{}, fmt.Errorf("unknown parameter %q", p.name)
+// The parameters of permessage-deflate (RFC 7692 §7.1), each with a bit for parseDeflateExt
+// to find repeats by.
+const (
+	paramServerNoContextTakeover = 1 << iota
+	paramClientNoContextTakeover
+	paramServerMaxWindowBits
+	paramClientMaxWindowBits
+)
+
+// deflateParamBit returns the bit of the permessage-deflate parameter name, or 0 if name
+// is not one.
+func deflateParamBit(name string) int {
+	switch name {
+	case "server_no_context_takeover":
+		return paramServerNoContextTakeover
+	case "client_no_context_takeover":
+		return paramClientNoContextTakeover
+	case "server_max_window_bits":
+		return paramServerMaxWindowBits
+	case "client_max_window_bits":
+		return paramClientMaxWindowBits
+	}
+	return 0
+}
+
+// parseDeflateExt reads, from c, the parameters of the permessage-deflate offer or, if
+// response is true, response whose name c has just returned. It refuses unknown and
+// repeated parameters, values on the no_context_takeover parameters, window sizes that
+// are not 8 to 15 written in plain decimal, and window parameters without a value, which
+// only client_max_window_bits in an offer may be (RFC 7692 §7.1): fault.problem is then
+// set.
+//
+// It stops at the first fault, leaving the other parameters to c, and at a syntax error,
+// which the caller finds in c.err. Each parameter costs a switch on its name and a bit
+// test, so the work is linear in the parameters read (at most maxExtensionParams), and
+// nothing is allocated: a server can try every offer of a hostile list for free.
+func parseDeflateExt(c *extCursor, response bool) (d deflateExt, fault deflateParamError) {
+	seen := 0
+	for p, ok := c.param(); ok; p, ok = c.param() {
+		bit := deflateParamBit(p.name)
+		switch {
+		case bit == 0:
+			return deflateExt{}, deflateParamError{p.name, "", "unknown"}
+		case seen&bit != 0:
+			return deflateExt{}, deflateParamError{p.name, "", "repeated"}
 		}
-		for _, q := range e.params[:i] {
-			if q.name == p.name {
-				return deflateExt{}, fmt.Errorf("parameter %s repeated", p.name)
-			}
-		}
-		if strings.HasSuffix(p.name, "_no_context_takeover") {
+		seen |= bit
+		if bit == paramServerNoContextTakeover || bit == paramClientNoContextTakeover {
 			if p.hasValue {
-				return deflateExt{}, fmt.Errorf("parameter %s has a value", p.name)
+				return deflateExt{}, deflateParamError{p.name, "", "has a value"}
 			}
-			d.serverNoContextTakeover = d.serverNoContextTakeover || p.name == "server_no_context_takeover"
-			d.clientNoContextTakeover = d.clientNoContextTakeover || p.name == "client_no_context_takeover"
+			d.serverNoContextTakeover = d.serverNoContextTakeover || bit == paramServerNoContextTakeover
+			d.clientNoContextTakeover = d.clientNoContextTakeover || bit == paramClientNoContextTakeover
 			continue
 		}
 		bits := 0
 		switch {
 		case p.hasValue:
 			if bits = parseWindowBits(p.value); bits == 0 {
-				return deflateExt{}, fmt.Errorf("parameter %s=%s is not a window size from 8 to 15", p.name, p.value)
+				return deflateExt{}, deflateParamError{p.name, p.value, "not a window size"}
 			}
-		case response || p.name == "server_max_window_bits":
-			return deflateExt{}, fmt.Errorf("parameter %s has no value", p.name)
+		case response || bit == paramServerMaxWindowBits:
+			return deflateExt{}, deflateParamError{p.name, "", "has no value"}
 		}
-		if p.name == "server_max_window_bits" {
+		if bit == paramServerMaxWindowBits {
 			d.serverMaxWindowBits = bits
 		} else {
 			d.hasClientMaxWindowBits, d.clientMaxWindowBits = true, bits
 		}
 	}
-	return d, nil
+	return d, deflateParamError{}
 }
 
-// parseWindowBits returns the window size s writes, or 0 if s is not one of 8 to 15 in
-// decimal without sign or leading zero (RFC 7692 §7.1.2.1).
-func parseWindowBits(s string) int {
-	if s == "" || len(s) > 2 || s[0] < '1' || s[0] > '9' {
-		return 0 // Atoi would take a sign or a leading zero
+// deflateParamError is a permessage-deflate parameter that parseDeflateExt refuses, or
+// none if problem is empty. Its fields are substrings of the header, and the message is
+// made only when asked for.
+type deflateParamError struct {
+	param   string
+	value   string // as written, for problem "not a window size"
+	problem string // "unknown", "repeated", "has a value", "has no value" or "not a window size"
+}
+
+// Error describes the fault, quoting at most a short excerpt of what the peer wrote.
+func (e *deflateParamError) Error() string {
+	switch e.problem {
+	case "unknown":
+		return "unknown parameter " + quoteExcerpt(e.param)
+	case "not a window size":
+		v := e.value
+		if len(v) > maxQuoted {
+			v = v[:maxQuoted] + "..."
+		}
+		return "parameter " + e.param + "=" + v + " is not a window size from 8 to 15"
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < minWindowBits || n > maxWindowBits {
+	return "parameter " + e.param + " " + e.problem // a known name: at most 26 bytes
+}
+
+// parseWindowBits returns the window size v writes, or 0 if v, unquoted, is not one of 8
+// to 15 in decimal without sign or leading zero (RFC 7692 §7.1.2.1). It looks at no more
+// than the two digits a window size has, so a peer's long value costs nothing to refuse
+// and no number is computed from more digits than that.
+func parseWindowBits(v string) int {
+	var digits [2]byte
+	n, fits := unquoteInto(v, digits[:])
+	if !fits {
 		return 0
 	}
-	return n
+	switch {
+	case n == 1 && digits[0] >= '8' && digits[0] <= '9':
+		return int(digits[0] - '0')
+	case n == 2 && digits[0] == '1' && digits[1] >= '0' && digits[1] <= '5':
+		return 10 + int(digits[1]-'0')
+	}
+	return 0
 }
 
-// extension returns d as a list element, its parameters in the order RFC 7692 §7.1
-// defines them.
-func (d deflateExt) extension() extension {
-	e := extension{name: deflateName}
-	add := func(name string, bits int) {
-		p := extensionParam{name: name}
-		if bits != 0 {
-			p.value, p.hasValue = strconv.Itoa(bits), true
-		}
-		e.params = append(e.params, p)
-	}
+// String returns d as an element of a Sec-WebSocket-Extensions list, its parameters in
+// the order RFC 7692 §7.1 defines them.
+func (d deflateExt) String() string {
+	b := make([]byte, 0, 128) // every parameter, with two-digit values, fits
+	b = append(b, deflateName...)
 	if d.serverNoContextTakeover {
-		add("server_no_context_takeover", 0)
+		b = append(b, "; server_no_context_takeover"...)
 	}
 	if d.clientNoContextTakeover {
-		add("client_no_context_takeover", 0)
+		b = append(b, "; client_no_context_takeover"...)
 	}
 	if d.serverMaxWindowBits != 0 {
-		add("server_max_window_bits", d.serverMaxWindowBits)
+		b = append(b, "; server_max_window_bits="...)
+		b = strconv.AppendInt(b, int64(d.serverMaxWindowBits), 10)
 	}
 	if d.hasClientMaxWindowBits {
-		add("client_max_window_bits", d.clientMaxWindowBits)
+		b = append(b, "; client_max_window_bits"...)
+		if d.clientMaxWindowBits != 0 {
+			b = append(b, '=')
+			b = strconv.AppendInt(b, int64(d.clientMaxWindowBits), 10)
+		}
 	}
-	return e
+	return string(b)
 }
 
-// extension is one element of a Sec-WebSocket-Extensions list: a name and its
-// parameters, in order (RFC 6455 §9.1).
-type extension struct {
-	name   string
-	params []extensionParam
+// Bounds on a Sec-WebSocket-Extensions list, enforced by extCursor for both roles. A
+// list over them is refused: a server answers 400, a client fails the handshake.
+const (
+	// maxExtensionElements bounds the elements of the list: the client's offers, or the
+	// extensions of a server's response. Browsers offer one; Autobahn's cases 13.7 offer
+	// three; a client offering permessage-deflate with every server window size, with and
+	// without context takeover, would offer 16. 32 is twice that.
+	maxExtensionElements = 32
+	// maxExtensionParams bounds the parameters of one element. permessage-deflate defines
+	// four and refuses repeats; 16 leaves room for other extensions' parameters.
+	maxExtensionParams = 16
+)
+
+// extLimitError is a Sec-WebSocket-Extensions list over one of the bounds above. reason
+// says which, in words fit for the body of an HTTP error.
+type extLimitError struct{ reason string }
+
+// Error returns the reason with the package prefix.
+func (e *extLimitError) Error() string { return "websocket: " + e.reason }
+
+var (
+	errTooManyExtensions = &extLimitError{"Sec-WebSocket-Extensions lists more than " + strconv.Itoa(maxExtensionElements) + " extensions"}
+	errTooManyExtParams  = &extLimitError{"an extension in Sec-WebSocket-Extensions has more than " + strconv.Itoa(maxExtensionParams) + " parameters"}
+)
+
+// extCursor reads a Sec-WebSocket-Extensions list (RFC 6455 §9.1 ABNF: 1#extension,
+// extension = token *( ";" param ), param = token [ "=" (token | quoted-string) ],
+// optional whitespace around the delimiters, empty list elements tolerated as in RFC
+// 7230 #rule) one element and one parameter at a time, without copying: names and values
+// are substrings of the header values. The values are one list, as if joined with commas.
+//
+// Every call consumes what it returns and never looks back, so reading a whole list is
+// linear in its length, and it allocates nothing but its first error. It stops at the
+// first error (c.err): a syntax error, or a bound above exceeded.
+type extCursor struct {
+	values []string // the header values not yet started
+	line   string   // the value being read, for error messages
+	rest   string   // what remains of line
+	inElem bool     // an element's name has been read; parameters may follow
+	elems  int      // elements read: at most maxExtensionElements
+	params int      // parameters of the current element read: at most maxExtensionParams
+	err    error    // the first error; nothing is read after it
 }
 
-// extensionParam is one parameter of an extension. A quoted value is held unquoted, so
-// every value is a token.
-type extensionParam struct {
+// newExtCursor returns a cursor at the start of the list in values.
+func newExtCursor(values []string) extCursor { return extCursor{values: values} }
+
+// next skips what remains of the current element and moves to the next one, returning
+// its name; more is false at the end of the list and on an error.
+func (c *extCursor) next() (name string, more bool) {
+	c.skipParams()
+	if c.err != nil {
+		return "", false
+	}
+	for {
+		c.rest = skipOWS(c.rest)
+		if c.rest != "" && c.rest[0] == ',' { // an empty element
+			c.rest = c.rest[1:]
+			continue
+		}
+		if c.rest != "" {
+			break
+		}
+		if len(c.values) == 0 {
+			return "", false
+		}
+		c.line, c.rest, c.values = c.values[0], c.values[0], c.values[1:]
+	}
+	if name, c.rest = cutToken(c.rest); name == "" {
+		c.fail("an extension name")
+		return "", false
+	}
+	if c.elems == maxExtensionElements {
+		c.err = errTooManyExtensions
+		return "", false
+	}
+	c.elems++ // at most maxExtensionElements, checked above
+	c.inElem, c.params = true, 0
+	return name, true
+}
+
+// param returns the next parameter of the current element; more is false after its last
+// parameter and on an error.
+func (c *extCursor) param() (p extParam, more bool) {
+	if !c.inElem || c.err != nil {
+		return extParam{}, false
+	}
+	if c.rest = skipOWS(c.rest); c.rest == "" || c.rest[0] == ',' {
+		c.inElem = false
+		return extParam{}, false
+	}
+	if c.rest[0] != ';' {
+		c.fail(`";" or ","`)
+		return extParam{}, false
+	}
+	if c.params == maxExtensionParams {
+		c.err = errTooManyExtParams
+		return extParam{}, false
+	}
+	if p.name, c.rest = cutToken(skipOWS(c.rest[1:])); p.name == "" {
+		c.fail("a parameter name")
+		return extParam{}, false
+	}
+	if c.rest = skipOWS(c.rest); c.rest != "" && c.rest[0] == '=' {
+		var ok bool
+		if p.value, c.rest, ok = cutValue(skipOWS(c.rest[1:])); !ok {
+			c.fail("a token or a quoted token")
+			return extParam{}, false
+		}
+		p.hasValue = true
+	}
+	c.params++ // at most maxExtensionParams, checked above
+	return p, true
+}
+
+// skipParams reads the parameters of the current element that have not been read, so
+// that their syntax is checked.
+func (c *extCursor) skipParams() {
+	for more := true; more; _, more = c.param() {
+	}
+}
+
+// fail records a syntax error: want was expected where c.rest starts.
+func (c *extCursor) fail(want string) {
+	// rest is a suffix of line, so the offset is within 0..len(line).
+	c.err = &extSyntaxError{line: c.line, offset: len(c.line) - len(c.rest), want: want}
+}
+
+// extSyntaxError is a malformed Sec-WebSocket-Extensions value. The message quotes at
+// most a short excerpt of the value.
+type extSyntaxError struct {
+	line   string
+	offset int
+	want   string
+}
+
+// Error says what was expected where.
+func (e *extSyntaxError) Error() string {
+	return "websocket: malformed Sec-WebSocket-Extensions " + quoteExcerpt(e.line) + ": expected " + e.want + " at byte " + strconv.Itoa(e.offset)
+}
+
+// extParam is one parameter of an extension, as written: value is a token or a
+// quoted-string, quotes and escapes included, whose content unescaped is a token (see
+// unquoteInto).
+type extParam struct {
 	name, value string
 	hasValue    bool
 }
 
-// String returns e as it is written in a header, values as bare tokens.
-func (e extension) String() string {
-	var b strings.Builder
-	b.WriteString(e.name)
-	for _, p := range e.params {
-		b.WriteString("; ")
-		b.WriteString(p.name)
-		if p.hasValue {
-			b.WriteByte('=')
-			b.WriteString(p.value)
+// unquoteInto copies the value v, a token or a quoted-string as cutValue returns it, to
+// buf without its quotes and escapes, and returns the length. fits is false, and what is
+// in buf undefined, if the value is longer than buf.
+func unquoteInto(v string, buf []byte) (n int, fits bool) {
+	if v == "" || v[0] != '"' {
+		if len(v) > len(buf) {
+			return 0, false
 		}
+		return copy(buf, v), true
 	}
-	return b.String()
-}
-
-// parseExtensions parses Sec-WebSocket-Extensions header values (RFC 6455 §9.1 ABNF:
-// 1#extension, extension = token *( ";" param ), param = token [ "=" (token | quoted-string) ],
-// optional whitespace, empty list elements tolerated as in RFC 7230 #rule). Quoted values
-// are unquoted (backslash escapes) and must then be tokens.
-//
-// The values are one list, as if joined with commas; a list without elements gives no
-// extensions and no error.
-func parseExtensions(values []string) ([]extension, error) {
-	var exts []extension
-	for _, v := range values {
-		var err error
-		if exts, err = appendExtensions(exts, v); err != nil {
-			return nil, fmt.Errorf("websocket: malformed Sec-WebSocket-Extensions %q: %w", v, err)
+	for i := 1; i < len(v)-1; i++ { // inside the quotes
+		if v[i] == '\\' {
+			i++ // cutValue leaves no backslash last inside the quotes
 		}
+		if n == len(buf) {
+			return 0, false
+		}
+		buf[n] = v[i]
+		n++ // at most len(buf)
 	}
-	return exts, nil
-}
-
-// appendExtensions appends the extensions of the header value v to exts.
-func appendExtensions(exts []extension, v string) ([]extension, error) {
-	s := v // the rest of v to parse
-	fail := func(want string) error {
-		return fmt.Errorf("expected %s at byte %d", want, len(v)-len(s))
-	}
-	for {
-		if s = skipOWS(s); s == "" {
-			return exts, nil
-		}
-		if s[0] == ',' { // an empty element
-			s = s[1:]
-			continue
-		}
-		var e extension
-		if e.name, s = cutToken(s); e.name == "" {
-			return nil, fail("an extension name")
-		}
-		for s = skipOWS(s); s != "" && s[0] == ';'; s = skipOWS(s) {
-			var p extensionParam
-			s = skipOWS(s[1:])
-			if p.name, s = cutToken(s); p.name == "" {
-				return nil, fail("a parameter name")
-			}
-			if s = skipOWS(s); s != "" && s[0] == '=' {
-				s = skipOWS(s[1:])
-				var ok bool
-				if p.value, s, ok = cutValue(s); !ok {
-					return nil, fail("a token or a quoted token")
-				}
-				p.hasValue = true
-			}
-			e.params = append(e.params, p)
-		}
-		if s != "" && s[0] != ',' {
-			return nil, fail(`";" or ","`)
-		}
-		exts = append(exts, e)
-	}
+	return n, true
 }
 
 // skipOWS returns s without its leading spaces and tabs.
@@ -449,21 +621,21 @@ func cutToken(s string) (tok, rest string) {
 	return s[:i], s[i:]
 }
 
-// cutValue cuts a parameter value from the start of s: a token, or a quoted-string whose
-// content, unescaped, is a token. ok is false, and rest is s, if s starts with neither.
+// cutValue cuts a parameter value from the start of s, as written: a token, or a
+// quoted-string whose content, unescaped, is a non-empty token. ok is false, and rest is
+// s, if s starts with neither. It reads each byte once and copies nothing.
 func cutValue(s string) (value, rest string, ok bool) {
 	if s == "" || s[0] != '"' {
 		value, rest = cutToken(s)
 		return value, rest, value != ""
 	}
-	var b strings.Builder
 	for i := 1; i < len(s); i++ {
 		c := s[i]
 		if c == '"' {
-			if b.Len() == 0 {
+			if i == 1 {
 				return "", s, false
 			}
-			return b.String(), s[i+1:], true
+			return s[:i+1], s[i+1:], true
 		}
 		if c == '\\' && i+1 < len(s) {
 			i++
@@ -472,7 +644,6 @@ func cutValue(s string) (value, rest string, ok bool) {
 		if !tokenChars[c] {
 			return "", s, false
 		}
-		b.WriteByte(c)
 	}
 	return "", s, false
 }

@@ -8,6 +8,77 @@ import (
 	"testing"
 )
 
+// extension is one element of a Sec-WebSocket-Extensions list, materialised for the
+// tests: a name and its parameters in order. The package itself reads lists in place
+// with extCursor.
+type extension struct {
+	name   string
+	params []extensionParam
+}
+
+// extensionParam is one parameter of an extension, its value unquoted.
+type extensionParam struct {
+	name, value string
+	hasValue    bool
+}
+
+// String returns e as it is written in a header, values as bare tokens.
+func (e extension) String() string {
+	var b strings.Builder
+	b.WriteString(e.name)
+	for _, p := range e.params {
+		b.WriteString("; ")
+		b.WriteString(p.name)
+		if p.hasValue {
+			b.WriteByte('=')
+			b.WriteString(p.value)
+		}
+	}
+	return b.String()
+}
+
+// parseExtensions reads the whole list in values with extCursor and returns what it
+// read, values unquoted with unquoteInto, or the cursor's error. A list without elements
+// gives no extensions and no error.
+func parseExtensions(values []string) ([]extension, error) {
+	c := newExtCursor(values)
+	var exts []extension
+	for name, more := c.next(); more; name, more = c.next() {
+		e := extension{name: name}
+		for p, ok := c.param(); ok; p, ok = c.param() {
+			q := extensionParam{name: p.name, hasValue: p.hasValue}
+			if p.hasValue {
+				buf := make([]byte, len(p.value))
+				n, _ := unquoteInto(p.value, buf)
+				q.value = string(buf[:n])
+			}
+			e.params = append(e.params, q)
+		}
+		exts = append(exts, e)
+	}
+	if c.err != nil {
+		return nil, c.err
+	}
+	return exts, nil
+}
+
+// dfDeflateExt runs parseDeflateExt on the parameters of e, for offers (response false)
+// or responses.
+func dfDeflateExt(e extension, response bool) (deflateExt, error) {
+	c := newExtCursor([]string{e.String()})
+	if _, more := c.next(); !more {
+		return deflateExt{}, fmt.Errorf("%q does not parse: %v", e.String(), c.err)
+	}
+	d, fault := parseDeflateExt(&c, response)
+	switch {
+	case fault.problem != "":
+		return deflateExt{}, &fault
+	case c.err != nil:
+		return deflateExt{}, c.err
+	}
+	return d, nil
+}
+
 // dfParams returns negotiated parameters, for the tables.
 func dfParams(serverNoTakeover, clientNoTakeover bool, serverBits, clientBits int) deflateParams {
 	return deflateParams{
@@ -119,7 +190,7 @@ func TestDeflateOffer(t *testing.T) {
 			if err != nil || len(exts) != 1 {
 				t.Fatalf("offer %q parses as %v, %v", got, exts, err)
 			}
-			if _, err := parseDeflateExt(exts[0], false); err != nil {
+			if _, err := dfDeflateExt(exts[0], false); err != nil {
 				t.Fatalf("offer %q is not a valid offer: %v", got, err)
 			}
 		})
@@ -373,7 +444,10 @@ func TestDeflateNegotiate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			response, p, ok := negotiateDeflate(tc.values, tc.o)
+			response, p, ok, limit := negotiateDeflate(tc.values, tc.o)
+			if limit != nil {
+				t.Fatalf("negotiateDeflate(%q): %v", tc.values, limit)
+			}
 			if ok != (tc.response != "") {
 				t.Fatalf("negotiateDeflate(%q) accepted = %v (%q), want %v", tc.values, ok, response, !ok)
 			}
@@ -392,7 +466,7 @@ func TestDeflateAutobahnOffers(t *testing.T) {
 		for _, noTakeover := range []bool{false, true} {
 			offer := dfAutobahnOffer(noTakeover, bits)
 			t.Run(offer, func(t *testing.T) {
-				response, p, ok := negotiateDeflate([]string{offer}, &DeflateOptions{})
+				response, p, ok, _ := negotiateDeflate([]string{offer}, &DeflateOptions{})
 				want := dfParams(noTakeover, true, bits, 15)
 				if !ok || p != want {
 					t.Fatalf("negotiateDeflate = %q, %+v, %v; want %+v", response, p, ok, want)
@@ -577,7 +651,7 @@ func TestDeflateNegotiationRoundTrip(t *testing.T) {
 	for _, c := range sets {
 		offer := c.offer()
 		for _, s := range sets {
-			response, sp, ok := negotiateDeflate([]string{offer}, s)
+			response, sp, ok, _ := negotiateDeflate([]string{offer}, s)
 			if !ok {
 				t.Fatalf("server %+v declined client %+v's offer %q", *s, *c, offer)
 			}
@@ -627,9 +701,11 @@ func FuzzExtensionHeader(f *testing.F) {
 		if (err == nil) != (jerr == nil) || !reflect.DeepEqual(exts, joined) {
 			t.Fatalf("as two lines: %+v, %v; as one: %+v, %v", exts, err, joined, jerr)
 		}
+		dfCheckAgainstReference(t, []string{a, b}, exts, err)
+		dfCheckCursorCost(t, []string{a, b})
 		if err != nil {
-			if !strings.HasPrefix(err.Error(), "websocket: ") {
-				t.Fatalf("error %q lacks the package prefix", err)
+			if !strings.HasPrefix(err.Error(), "websocket: ") || len(err.Error()) > hsMaxErrorLen {
+				t.Fatalf("error %q lacks the package prefix or is not short", err)
 			}
 			return
 		}
@@ -650,6 +726,136 @@ func FuzzExtensionHeader(f *testing.F) {
 	})
 }
 
+// dfMeasureAllocs reports whether a fuzz input of size bytes is one of the eighth whose
+// allocations are counted: testing.AllocsPerRun stops the world twice, which would cut
+// the fuzzer's speed several times if done for every input. The choice depends on the
+// input only, so a failure reproduces.
+func dfMeasureAllocs(size int) bool { return size%8 == 0 }
+
+// dfCheckCursorCost checks that reading values with extCursor is linear and allocates at
+// most its one error: each element it returns consumes at least its name's byte and each
+// parameter at least ";" and a byte of name, so the calls that return something are
+// fewer than the bytes.
+func dfCheckCursorCost(t *testing.T, values []string) {
+	t.Helper()
+	size := 0
+	for _, v := range values {
+		size += len(v)
+	}
+	calls := 0
+	read := func() {
+		calls = 0
+		c := newExtCursor(values)
+		for _, more := c.next(); more; _, more = c.next() {
+			calls++
+			for _, ok := c.param(); ok; _, ok = c.param() {
+				calls++
+			}
+		}
+	}
+	allocs := 0.0
+	if dfMeasureAllocs(size) {
+		allocs = testing.AllocsPerRun(1, read)
+	} else {
+		read()
+	}
+	if calls > size || allocs > 1 {
+		t.Fatalf("reading %d bytes took %d calls and %v allocations", size, calls, allocs)
+	}
+}
+
+// dfReferenceParse parses a Sec-WebSocket-Extensions list without bounds, materialising
+// everything, as the package did before extCursor. On a syntax error it returns the
+// elements read, the one being read included, and the error's "expected ... at byte n"
+// part; atParam tells whether the error came after a ";" (a parameter was due).
+func dfReferenceParse(values []string) (exts []extension, msg string, atParam bool) {
+	for _, v := range values {
+		s := v
+		fail := func(want string) string { return fmt.Sprintf("expected %s at byte %d", want, len(v)-len(s)) }
+		for {
+			if s = strings.TrimLeft(s, " \t"); s == "" {
+				break
+			}
+			if s[0] == ',' {
+				s = s[1:]
+				continue
+			}
+			var e extension
+			if e.name, s = cutToken(s); e.name == "" {
+				return exts, fail("an extension name"), false
+			}
+			exts = append(exts, e)
+			last := &exts[len(exts)-1]
+			for s = strings.TrimLeft(s, " \t"); s != "" && s[0] == ';'; s = strings.TrimLeft(s, " \t") {
+				var p extensionParam
+				s = strings.TrimLeft(s[1:], " \t")
+				if p.name, s = cutToken(s); p.name == "" {
+					return exts, fail("a parameter name"), true
+				}
+				if s = strings.TrimLeft(s, " \t"); s != "" && s[0] == '=' {
+					s = strings.TrimLeft(s[1:], " \t")
+					raw, rest, ok := cutValue(s)
+					if !ok {
+						return exts, fail("a token or a quoted token"), true
+					}
+					s = rest
+					p.hasValue, p.value = true, raw
+					if raw[0] == '"' {
+						var b strings.Builder
+						for i := 1; i < len(raw)-1; i++ {
+							if raw[i] == '\\' {
+								i++
+							}
+							b.WriteByte(raw[i])
+						}
+						p.value = b.String()
+					}
+				}
+				last.params = append(last.params, p)
+			}
+			if s != "" && s[0] != ',' {
+				return exts, fail(`";" or ","`), false
+			}
+		}
+	}
+	return exts, "", false
+}
+
+// dfCheckAgainstReference checks what parseExtensions (extCursor) made of values against
+// dfReferenceParse: the same list and error within the bounds, and over them the error
+// of the bound that comes first.
+func dfCheckAgainstReference(t *testing.T, values []string, got []extension, err error) {
+	t.Helper()
+	ref, msg, atParam := dfReferenceParse(values)
+	var want error // a bound the cursor must hit, in the order it reads
+	for i, e := range ref {
+		partial := msg != "" && i == len(ref)-1
+		switch {
+		case i == maxExtensionElements:
+			want = errTooManyExtensions
+		case len(e.params) > maxExtensionParams, partial && atParam && len(e.params) == maxExtensionParams:
+			want = errTooManyExtParams
+		}
+		if want != nil {
+			break
+		}
+	}
+	switch {
+	case want != nil:
+		if err != want {
+			t.Fatalf("%q: got %v, want %v", values, err, want)
+		}
+	case msg != "":
+		if err == nil || !strings.HasSuffix(err.Error(), ": "+msg) {
+			t.Fatalf("%q: got %v, want an error ending %q", values, err, msg)
+		}
+	default:
+		if err != nil || !reflect.DeepEqual(got, ref) {
+			t.Fatalf("%q: got %+v, %v; want %+v", values, got, err, ref)
+		}
+	}
+}
+
 // dfNotToken reports whether r may not stand in a token.
 func dfNotToken(r rune) bool { return r >= 0x80 || !tokenChars[r] }
 
@@ -659,17 +865,34 @@ func FuzzDeflateNegotiation(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, header string, opts []byte) {
 		server := dfFuzzOptions(opts)
-		response, sp, ok := negotiateDeflate([]string{header}, server)
+		var (
+			response string
+			sp       deflateParams
+			ok       bool
+			limit    *extLimitError
+		)
+		// The server allocates nothing but its response or a syntax error, whatever the
+		// offers.
+		negotiate := func() { response, sp, ok, limit = negotiateDeflate([]string{header}, server) }
+		if !dfMeasureAllocs(len(header)) {
+			negotiate()
+		} else if allocs := testing.AllocsPerRun(1, negotiate); allocs > 2 {
+			t.Fatalf("negotiateDeflate(%q) allocated %v times", header, allocs)
+		}
 
 		// The offer the server had to choose: the first valid permessage-deflate one.
 		var chosen *deflateExt
-		if exts, err := parseExtensions([]string{header}); err == nil {
+		exts, err := parseExtensions([]string{header})
+		if err == nil {
 			for _, e := range exts {
-				if d, err := parseDeflateExt(e, false); e.name == deflateName && err == nil {
+				if d, err := dfDeflateExt(e, false); e.name == deflateName && err == nil {
 					chosen = &d
 					break
 				}
 			}
+		}
+		if le, isLimit := err.(*extLimitError); (limit != nil) != isLimit || (isLimit && le != limit) {
+			t.Fatalf("negotiateDeflate(%q) over a bound: %v; the list: %v", header, limit, err)
 		}
 		if ok != (chosen != nil) {
 			t.Fatalf("negotiateDeflate(%q) = %q, %v; first acceptable offer %+v", header, response, ok, chosen)
@@ -679,8 +902,8 @@ func FuzzDeflateNegotiation(f *testing.F) {
 		// within the RFC's ranges.
 		if cp, cok, err := acceptDeflate([]string{header}, server); cok {
 			dfCheckRange(t, cp)
-		} else if err != nil && !strings.HasPrefix(err.Error(), "websocket: ") {
-			t.Fatalf("error %q lacks the package prefix", err)
+		} else if err != nil && (!strings.HasPrefix(err.Error(), "websocket: ") || len(err.Error()) > hsMaxErrorLen) {
+			t.Fatalf("error %q lacks the package prefix or is not short", err)
 		}
 		if !ok {
 			return
@@ -699,7 +922,7 @@ func FuzzDeflateNegotiation(f *testing.F) {
 		if err != nil || len(rexts) != 1 || rexts[0].name != deflateName {
 			t.Fatalf("response %q parses as %+v, %v", response, rexts, err)
 		}
-		r, err := parseDeflateExt(rexts[0], true)
+		r, err := dfDeflateExt(rexts[0], true)
 		if err != nil {
 			t.Fatalf("response %q: %v", response, err)
 		}
@@ -743,6 +966,15 @@ func extensionHeaderSeeds() []fuzzSeed {
 		{"trailing-semicolon", []any{"permessage-deflate;", ""}},
 		{"unterminated-quote", []any{`x; a="1`, `0"`}},
 		{"escaped-quote", []any{`x; a="\""`, ""}},
+		// The bounds of extCursor, and long runs of what it skips.
+		{"offers-at-limit", []any{hsOffers("x-foo", 20), hsOffers(dfChromium, maxExtensionElements-20)}},
+		{"too-many-offers", []any{hsOffers("x-foo", 20), hsOffers(dfChromium, maxExtensionElements-19)}},
+		{"params-at-limit", []any{hsParams("x-foo", maxExtensionParams), dfChromium}},
+		{"too-many-params", []any{hsParams("x-foo", maxExtensionParams+1), ""}},
+		{"too-many-params-then-malformed", []any{hsParams("x-foo", maxExtensionParams) + "; ", ""}},
+		{"quoted-escapes", []any{`x; a="\a\b\c"; b="\1"`, `y; c="\\"`}},
+		{"long-quoted", []any{`x; a="` + strings.Repeat(`\1`, 2048) + `"`, ""}},
+		{"empty-elements", []any{strings.Repeat(" ,\t", 2048), strings.Repeat(",", 2048) + "x"}},
 	}
 }
 
@@ -770,6 +1002,13 @@ func deflateNegotiationSeeds() []fuzzSeed {
 		{"invalid-then-valid", []any{"permessage-deflate; foo, permessage-deflate; server_max_window_bits=020, x-foo, permessage-deflate", small}},
 		{"other-extension", []any{"x-webkit-deflate-frame", none}},
 		{"malformed", []any{dfChromium + ", x;", none}},
+		// The bounds of extCursor: over them the server refuses the request.
+		{"offers-at-limit-valid-last", []any{hsOffers("x-foo", maxExtensionElements-1) + ", " + dfChromium, strict}},
+		{"too-many-offers-valid-first", []any{dfChromium + ", " + hsOffers("x-foo", maxExtensionElements), none}},
+		{"too-many-params", []any{hsParams(deflateName, maxExtensionParams+1), none}},
+		{"params-at-limit-then-valid", []any{hsParams(deflateName, maxExtensionParams) + ", " + dfChromium, small}},
+		{"quoted-escaped-window", []any{`permessage-deflate; server_max_window_bits="1\0"; client_max_window_bits="\9"`, none}},
+		{"long-window-value", []any{"permessage-deflate; client_max_window_bits=" + strings.Repeat("9", 4096), none}},
 	}
 }
 

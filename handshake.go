@@ -75,23 +75,123 @@ func validChallengeKey(key string) bool {
 	return err == nil && n == 16
 }
 
-// headerTokens returns the comma-separated tokens of every value of header name, trimmed,
-// without empty elements.
-func headerTokens(h http.Header, name string) []string {
-	var tokens []string
-	for _, v := range h[http.CanonicalHeaderKey(name)] {
-		for t := range strings.SplitSeq(v, ",") {
-			if t = strings.TrimSpace(t); t != "" {
-				tokens = append(tokens, t)
+// listCursor reads the comma-separated elements of a header's values (RFC 9110 §5.6.1
+// #rule) in place, one at a time, trimmed of whitespace and without the empty ones. Each
+// call consumes what it looks at, so reading a whole list is linear in its length and
+// allocates nothing.
+type listCursor struct {
+	values []string // the header values not yet started
+	rest   string   // what remains of the value being read
+}
+
+// next returns the next non-empty element; more is false at the end of the list.
+func (c *listCursor) next() (elem string, more bool) {
+	for {
+		for c.rest == "" {
+			if len(c.values) == 0 {
+				return "", false
 			}
+			c.rest, c.values = c.values[0], c.values[1:]
+		}
+		elem, c.rest, _ = strings.Cut(c.rest, ",")
+		if elem = strings.TrimSpace(elem); elem != "" {
+			return elem, true
 		}
 	}
-	return tokens
+}
+
+// Limits on what a peer's handshake may hold, besides its size in bytes.
+const (
+	// maxHeaderFields bounds the header fields of a request (Host included) or response.
+	// Browsers send about 15 with an upgrade request and a server answers with fewer;
+	// each proxy on the way adds a handful (Via, Forwarded, X-Forwarded-*, tracing).
+	// 128 leaves room for a chain of them, and refuses a flood of fields (the shape of
+	// ws's CVE-2024-37890) before any of them is looked at.
+	maxHeaderFields = 128
+	// maxSubprotocols bounds the elements of the Sec-WebSocket-Protocol list a client
+	// may offer. Applications offer one or a few versions of their protocol; 64 is far
+	// more than any does.
+	maxSubprotocols = 64
+	// maxQuoted bounds how much of a peer's text an error message quotes.
+	maxQuoted = 64
+)
+
+// quoteExcerpt returns s quoted, cut to its first maxQuoted bytes with "..." after the
+// quote when longer, so that a message about a peer's text stays short whatever it sent.
+func quoteExcerpt(s string) string {
+	if len(s) <= maxQuoted {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(s[:maxQuoted]) + "..."
+}
+
+// headerFieldsOver reports whether h holds more than limit field lines (each value is
+// one line, as net/http parses them).
+func headerFieldsOver(h http.Header, limit int) bool {
+	n := 0
+	for _, v := range h {
+		if len(v) > limit-n { // n <= limit here, so limit-n cannot overflow
+			return true
+		}
+		n += len(v) // still <= limit
+	}
+	return false
+}
+
+// checkHeaderSize refuses, with 431, a request whose request line and header fields
+// come to more than limit bytes written out: method, request-target and protocol with
+// two spaces and CRLF; each field, Host included, as name, ": ", value and CRLF; and the
+// CRLF that ends the header. That is the request as net/http has parsed it, which can be
+// a few bytes per line shorter than what was received (whitespace around values).
+func checkHeaderSize(r *http.Request, limit int) *HandshakeError {
+	b := byteBudget(limit)
+	target := r.RequestURI
+	if target == "" && r.URL != nil {
+		target = r.URL.RequestURI()
+	}
+	ok := b.take(len(r.Method)) && b.take(len(target)) && b.take(len(r.Proto)) && b.take(len("  \r\n"))
+	if r.Host != "" {
+		ok = ok && b.take(len("Host: \r\n")) && b.take(len(r.Host))
+	}
+	for name, values := range r.Header {
+		for _, v := range values {
+			ok = ok && b.take(len(name)) && b.take(len(v)) && b.take(len(": \r\n"))
+		}
+		if !ok {
+			break
+		}
+	}
+	if !ok || !b.take(len("\r\n")) {
+		return &HandshakeError{Status: http.StatusRequestHeaderFieldsTooLarge, Reason: "request header too large"}
+	}
+	return nil
+}
+
+// byteBudget is a count of bytes still allowed. take subtracts only what is left, so no
+// sum of lengths is ever formed and none can overflow.
+type byteBudget int
+
+// take spends n bytes (n >= 0) of the budget, or reports false if fewer are left.
+func (b *byteBudget) take(n int) bool {
+	if n > int(*b) {
+		return false
+	}
+	*b -= byteBudget(n) // n <= *b, so the result is >= 0
+	return true
 }
 
 // checkRequest checks a client's opening handshake (RFC 6455 §4.2.1) and returns its
-// Sec-WebSocket-Key, or the HandshakeError to answer with.
+// Sec-WebSocket-Key, or the HandshakeError to answer with. It refuses a request with more
+// than maxHeaderFields header fields (431) and, since the upgrade takes the connection
+// over right after the header, one with a body (400; see checkNoBody).
 func checkRequest(r *http.Request) (string, *HandshakeError) {
+	host := 0
+	if r.Host != "" {
+		host = 1 // net/http moves the Host field out of r.Header
+	}
+	if headerFieldsOver(r.Header, maxHeaderFields-host) {
+		return "", &HandshakeError{Status: http.StatusRequestHeaderFieldsTooLarge, Reason: "request has more than " + strconv.Itoa(maxHeaderFields) + " header fields"}
+	}
 	if r.Method != http.MethodGet {
 		return "", &HandshakeError{Status: http.StatusMethodNotAllowed, Reason: "WebSocket handshake must be a GET request"}
 	}
@@ -100,6 +200,9 @@ func checkRequest(r *http.Request) (string, *HandshakeError) {
 	}
 	if r.Host == "" {
 		return "", &HandshakeError{Status: http.StatusBadRequest, Reason: "missing Host header"}
+	}
+	if herr := checkNoBody(r); herr != nil {
+		return "", herr
 	}
 	if !httpguts.HeaderValuesContainsToken(r.Header["Upgrade"], "websocket") {
 		return "", &HandshakeError{Status: http.StatusUpgradeRequired, Reason: `Upgrade header must include "websocket"`}
@@ -115,6 +218,32 @@ func checkRequest(r *http.Request) (string, *HandshakeError) {
 		return "", &HandshakeError{Status: http.StatusBadRequest, Reason: "Sec-WebSocket-Key must be one base64-encoded 16-byte value"}
 	}
 	return strings.TrimSpace(keys[0]), nil
+}
+
+// checkNoBody refuses a request that declares a body (RFC 9112 §6.1, §6.3): any
+// Transfer-Encoding, or a Content-Length other than 0. The bytes HTTP counts as that
+// body follow the header, where the upgraded connection would read them as WebSocket
+// frames that the application never sent: a request smuggled past whatever proxy read
+// it as HTTP. net/http reports what it parsed in r.ContentLength and r.TransferEncoding
+// (and removes Transfer-Encoding from r.Header); the header itself is checked too, for
+// requests built or parsed otherwise.
+func checkNoBody(r *http.Request) *HandshakeError {
+	const reason = "WebSocket handshake may not have a body"
+	switch {
+	case len(r.TransferEncoding) != 0 || len(r.Header["Transfer-Encoding"]) != 0:
+		return &HandshakeError{Status: http.StatusBadRequest, Reason: reason + " (Transfer-Encoding)"}
+	case r.ContentLength > 0: // net/http's parsed value, which it has checked for overflow
+		return &HandshakeError{Status: http.StatusBadRequest, Reason: reason + " (Content-Length: " + strconv.FormatInt(r.ContentLength, 10) + ")"}
+	case r.ContentLength < 0:
+		return &HandshakeError{Status: http.StatusBadRequest, Reason: reason + " (of unknown length)"}
+	}
+	for _, v := range r.Header["Content-Length"] {
+		// Compared as text, so that no number is parsed: one or more zeros.
+		if v = strings.TrimSpace(v); v == "" || strings.Trim(v, "0") != "" {
+			return &HandshakeError{Status: http.StatusBadRequest, Reason: reason + " (Content-Length other than 0)"}
+		}
+	}
+	return nil
 }
 
 // rejectionHeader returns the headers a rejection with status carries besides its body.
@@ -154,21 +283,35 @@ func checkOrigin(r *http.Request, patterns []string) *HandshakeError {
 			return nil
 		}
 	}
-	return &HandshakeError{Status: http.StatusForbidden, Reason: "origin " + strconv.Quote(u.Host) + " not allowed"}
+	return &HandshakeError{Status: http.StatusForbidden, Reason: "origin " + quoteExcerpt(u.Host) + " not allowed"}
 }
 
 // selectSubprotocol returns the first of the server's subprotocols, in its order of
-// preference, that the client offered, or "".
-func selectSubprotocol(h http.Header, supported []string) string {
-	offered := headerTokens(h, "Sec-WebSocket-Protocol")
-	for _, s := range supported {
-		for _, o := range offered {
-			if o == s {
-				return s
+// preference, that the client offered, or "". It reads the offer once, comparing each
+// element with the server's list; an offer of more than maxSubprotocols elements is
+// refused with 400.
+func selectSubprotocol(h http.Header, supported []string) (string, *HandshakeError) {
+	c := listCursor{values: h["Sec-Websocket-Protocol"]}
+	best := len(supported) // index in supported of the best match so far
+	for n := 0; ; n++ {
+		offered, more := c.next()
+		if !more {
+			break
+		}
+		if n == maxSubprotocols { // n counts elements read: it stops here
+			return "", &HandshakeError{Status: http.StatusBadRequest, Reason: "Sec-WebSocket-Protocol offers more than " + strconv.Itoa(maxSubprotocols) + " subprotocols"}
+		}
+		for i, s := range supported[:best] {
+			if offered == s {
+				best = i
+				break
 			}
 		}
 	}
-	return ""
+	if best == len(supported) {
+		return "", nil
+	}
+	return supported[best], nil
 }
 
 // handshakeHeaders are set by the handshake itself; an application may not set them.
@@ -241,7 +384,7 @@ func appendRejection(b []byte, e *HandshakeError) []byte {
 	b = append(b, ' ')
 	b = append(b, http.StatusText(e.Status)...)
 	b = append(b, "\r\nContent-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\nContent-Length: "...)
-	b = strconv.AppendInt(b, int64(len(body)), 10)
+	b = strconv.AppendInt(b, int64(len(body)), 10) // our reason: it quotes at most maxQuoted bytes of the peer's
 	b = append(b, "\r\n"...)
 	b, _ = appendHeaders(b, rejectionHeader(e.Status)) // names and values are constants
 	b = append(b, "\r\n"...)
@@ -339,7 +482,14 @@ func checkResponseHeaders(resp *http.Response, key string, subprotocols []string
 		return "", &HandshakeError{Status: resp.StatusCode, Reason: reason}
 	}
 	if resp.StatusCode != http.StatusSwitchingProtocols {
-		return fail("server answered " + resp.Status + " instead of 101 Switching Protocols")
+		status := resp.Status // the server's reason phrase is as long as it likes
+		if len(status) > maxQuoted {
+			status = status[:maxQuoted] + "..."
+		}
+		return fail("server answered " + status + " instead of 101 Switching Protocols")
+	}
+	if headerFieldsOver(resp.Header, maxHeaderFields) {
+		return fail("response has more than " + strconv.Itoa(maxHeaderFields) + " header fields")
 	}
 	if !httpguts.HeaderValuesContainsToken(resp.Header["Upgrade"], "websocket") {
 		return fail(`Upgrade header must be "websocket"`)
@@ -350,17 +500,18 @@ func checkResponseHeaders(resp *http.Response, key string, subprotocols []string
 	if got := resp.Header["Sec-Websocket-Accept"]; len(got) != 1 || strings.TrimSpace(got[0]) != acceptKey(key) {
 		return fail("Sec-WebSocket-Accept does not match the key")
 	}
-	chosen := headerTokens(resp.Header, "Sec-WebSocket-Protocol")
-	switch {
-	case len(chosen) == 0:
+	c := listCursor{values: resp.Header["Sec-Websocket-Protocol"]}
+	chosen, ok := c.next()
+	if !ok {
 		return "", nil
-	case len(chosen) > 1:
+	}
+	if _, more := c.next(); more {
 		return fail("server chose more than one subprotocol")
 	}
 	for _, s := range subprotocols {
-		if s == chosen[0] {
+		if s == chosen {
 			return s, nil
 		}
 	}
-	return fail("server chose subprotocol " + strconv.Quote(chosen[0]) + " that was not offered")
+	return fail("server chose subprotocol " + quoteExcerpt(chosen) + " that was not offered")
 }

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -120,10 +121,48 @@ var hsRejections = []hsRejection{
 	{"key of 18 bytes", func(r *http.Request) { r.Header.Set("Sec-WebSocket-Key", "AAAAAAAAAAAAAAAAAAAAAAAA") }, http.StatusBadRequest},
 	{"two keys", func(r *http.Request) { r.Header.Add("Sec-WebSocket-Key", "AAAAAAAAAAAAAAAAAAAAAA==") }, http.StatusBadRequest},
 	{"two keys in one line", func(r *http.Request) { r.Header.Set("Sec-WebSocket-Key", rfcKey+", "+rfcKey) }, http.StatusBadRequest},
+	// A body would be read as frames after the upgrade (RFC 9112 §6.1, §6.3).
+	{"Content-Length 5", func(r *http.Request) { r.Header.Set("Content-Length", "5") }, http.StatusBadRequest},
+	{"chunked", func(r *http.Request) { r.Header.Set("Transfer-Encoding", "chunked") }, http.StatusBadRequest},
+	// Too many header fields (CVE-2024-37890's shape): refused before any is looked at.
+	{"129 header fields", func(r *http.Request) { hsAddFields(r.Header, maxHeaderFields-len(r.Header)) }, http.StatusRequestHeaderFieldsTooLarge},
+	{"129 header fields, one name", func(r *http.Request) {
+		for range maxHeaderFields - len(r.Header) {
+			r.Header.Add("X-Same", "v")
+		}
+	}, http.StatusRequestHeaderFieldsTooLarge},
+}
+
+// hsParsedRejections are requests checkRequest refuses for what net/http reports of a
+// request it parsed, which a request written from the header does not carry.
+var hsParsedRejections = []hsRejection{
+	{"parsed Content-Length", func(r *http.Request) { r.ContentLength = 5 }, http.StatusBadRequest},
+	{"unknown length", func(r *http.Request) { r.ContentLength = -1 }, http.StatusBadRequest},
+	{"parsed chunked", func(r *http.Request) { r.TransferEncoding = []string{"chunked"} }, http.StatusBadRequest},
+	// net/http refuses differing Content-Lengths itself.
+	{"Content-Length 0, then 1", func(r *http.Request) { r.Header["Content-Length"] = []string{"0", "1"} }, http.StatusBadRequest},
+	{"Content-Length empty", func(r *http.Request) { r.Header["Content-Length"] = []string{""} }, http.StatusBadRequest},
+	{"Content-Length 0 0", func(r *http.Request) { r.Header["Content-Length"] = []string{"0 0"} }, http.StatusBadRequest},
+}
+
+// hsAddFields adds n header fields of distinct names to h.
+func hsAddFields(h http.Header, n int) {
+	for i := range n {
+		h.Set(fmt.Sprintf("X-Field-%d", i), "v")
+	}
+}
+
+// hsList returns a comma-separated list of n distinct elements prefix0, prefix1, ...
+func hsList(prefix string, n int) string {
+	elems := make([]string, n)
+	for i := range elems {
+		elems[i] = prefix + strconv.Itoa(i)
+	}
+	return strings.Join(elems, ", ")
 }
 
 func TestHandshakeCheckRequestRejects(t *testing.T) {
-	for _, tc := range hsRejections {
+	for _, tc := range slices.Concat(hsRejections, hsParsedRejections) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := hsValidRequest()
 			tc.mod(r)
@@ -178,6 +217,9 @@ func TestHandshakeCheckRequestAccepts(t *testing.T) {
 			r.Header.Set("Sec-WebSocket-Extensions", "permessage-deflate")
 			r.Header.Set("Cookie", "a=b")
 		}},
+		{"Content-Length 0", func(r *http.Request) { r.Header.Set("Content-Length", " 0 ") }},
+		{"Content-Length 00", func(r *http.Request) { r.Header["Content-Length"] = []string{"00", "0"} }},
+		{"128 header fields", func(r *http.Request) { hsAddFields(r.Header, maxHeaderFields-1-len(r.Header)) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -278,11 +320,31 @@ func TestHandshakeSelectSubprotocol(t *testing.T) {
 			if tc.offered != nil {
 				h["Sec-Websocket-Protocol"] = tc.offered
 			}
-			if got := selectSubprotocol(h, tc.supported); got != tc.want {
-				t.Errorf("selectSubprotocol(%q, %q) = %q, want %q", tc.offered, tc.supported, got, tc.want)
+			if got, herr := selectSubprotocol(h, tc.supported); got != tc.want || herr != nil {
+				t.Errorf("selectSubprotocol(%q, %q) = %q, %v; want %q", tc.offered, tc.supported, got, herr, tc.want)
 			}
 		})
 	}
+}
+
+// hsFieldCount returns the number of header lines in h.
+func hsFieldCount(h http.Header) int {
+	n := 0
+	for _, v := range h {
+		n += len(v)
+	}
+	return n
+}
+
+// hsTokens returns the elements of the comma-separated list in the values of header name,
+// as listCursor reads them: trimmed, without empty ones.
+func hsTokens(h http.Header, name string) []string {
+	var tokens []string
+	c := listCursor{values: h.Values(name)}
+	for t, more := c.next(); more; t, more = c.next() {
+		tokens = append(tokens, t)
+	}
+	return tokens
 }
 
 // hsParseRequest parses b as an HTTP request that must be complete.
@@ -351,8 +413,8 @@ func TestHandshakeAppendRequest(t *testing.T) {
 	if herr != nil || key != rfcKey {
 		t.Errorf("checkRequest of our own request = %q, %v", key, herr)
 	}
-	if got := selectSubprotocol(r.Header, []string{"superchat"}); got != "superchat" {
-		t.Errorf("offered subprotocols not selectable: %q", got)
+	if got, herr := selectSubprotocol(r.Header, []string{"superchat"}); got != "superchat" || herr != nil {
+		t.Errorf("offered subprotocols not selectable: %q, %v", got, herr)
 	}
 }
 
@@ -704,9 +766,20 @@ var (
 
 // hsFuzzCheckRequest runs the server's checks on r and verifies what they decide.
 func hsFuzzCheckRequest(t *testing.T, r *http.Request) {
+	// Accept's size check counts what the request holds, without overflow.
+	if herr := checkHeaderSize(r, defaultMaxHeaderBytes); herr != nil && herr.Status != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("checkHeaderSize rejection %+v", herr)
+	}
+	// The server's negotiation, on whatever the request offers: declined, accepted, or
+	// refused for a bound of the list.
+	if _, p, ok, limit := negotiateDeflate(r.Header["Sec-Websocket-Extensions"], &DeflateOptions{}); ok {
+		dfCheckRange(t, p)
+	} else if limit != nil && limit != errTooManyExtensions && limit != errTooManyExtParams {
+		t.Fatalf("negotiateDeflate limit %v", limit)
+	}
 	key, herr := checkRequest(r)
 	if herr != nil {
-		if herr.Status < 400 || herr.Status > 499 || key != "" || herr.Reason == "" {
+		if herr.Status < 400 || herr.Status > 499 || key != "" || herr.Reason == "" || len(herr.Reason) > 200 {
 			t.Fatalf("checkRequest rejection %+v with key %q", herr, key)
 		}
 		return
@@ -714,14 +787,23 @@ func hsFuzzCheckRequest(t *testing.T, r *http.Request) {
 	if r.Method != http.MethodGet || !r.ProtoAtLeast(1, 1) || r.Host == "" {
 		t.Fatalf("checkRequest accepted %s %s with Host %q", r.Method, r.Proto, r.Host)
 	}
+	if r.ContentLength != 0 || len(r.TransferEncoding) != 0 || hsFieldCount(r.Header)+1 > maxHeaderFields {
+		t.Fatalf("checkRequest accepted a body (%d, %q) or %d header fields", r.ContentLength, r.TransferEncoding, hsFieldCount(r.Header)+1)
+	}
 	if !validChallengeKey(key) || key != strings.TrimSpace(r.Header.Get("Sec-WebSocket-Key")) {
 		t.Fatalf("checkRequest returned key %q for header %q", key, r.Header["Sec-Websocket-Key"])
 	}
 	if oerr := checkOrigin(r, hsFuzzPatterns); oerr != nil && oerr.Status != http.StatusForbidden {
 		t.Fatalf("checkOrigin rejection %+v", oerr)
 	}
-	sub := selectSubprotocol(r.Header, hsFuzzSupported)
-	offered := headerTokens(r.Header, "Sec-WebSocket-Protocol")
+	sub, serr := selectSubprotocol(r.Header, hsFuzzSupported)
+	offered := hsTokens(r.Header, "Sec-WebSocket-Protocol")
+	if (serr != nil) != (len(offered) > maxSubprotocols) || (serr != nil && (serr.Status != http.StatusBadRequest || sub != "")) {
+		t.Fatalf("selectSubprotocol of %d elements: %q, %+v", len(offered), sub, serr)
+	}
+	if serr != nil {
+		return
+	}
 	if sub != "" && !slices.Contains(offered, sub) {
 		t.Fatalf("chose %q, not among %q", sub, offered)
 	}
@@ -782,6 +864,21 @@ func handshakeRequestSeeds(t testing.TB) []fuzzSeed {
 		{"template-bad-version", []any{[]byte{}, "example.com", "websocket", "keep-alive, Upgrade", "8", rfcKey, "https://evil.example", "superchat, chat"}},
 		{"template-bad-key", []any{[]byte{}, "example.com", "WebSocket", "upgrade", "13", "dGhlIHNhbXBsZQ==", "null", ""}},
 		{"template-cross-origin", []any{[]byte{}, "example.com", "websocket", "Upgrade", "13", rfcKey, "http://[::1", "chat"}},
+		// The limits and shapes of hostile requests (handshake_limits_test.go).
+		{"fields-at-limit", template(request("ws://example.com/", "", nil, hsFields(maxHeaderFields-5)))},
+		{"too-many-fields", template(request("ws://example.com/", "", nil, hsFields(maxHeaderFields-4)))},
+		{"one-name-many-lines", template(request("ws://example.com/", "", nil, http.Header{"X-Same": slices.Repeat([]string{"v"}, maxHeaderFields)}))},
+		{"content-length", template(append(request("ws://example.com/", "", nil, http.Header{"Content-Length": {"10"}}), hsClientFrame(opText, []byte("hi"), 1)...))},
+		{"content-length-zero", template(request("ws://example.com/", "", nil, http.Header{"Content-Length": {"0"}}))},
+		{"chunked", template(append(request("ws://example.com/", "", nil, http.Header{"Transfer-Encoding": {"chunked"}}), "8\r\n\x81\x82\x00\x00\x00\x01hi\r\n0\r\n\r\n"...))},
+		{"chunked-and-length", template(append(request("ws://example.com/", "", nil, http.Header{"Transfer-Encoding": {"chunked"}, "Content-Length": {"3"}}), "0\r\n\r\n"...))},
+		{"subprotocols-at-limit", template(request("ws://example.com/", "", slices.Repeat([]string{"chat"}, maxSubprotocols), nil))},
+		{"too-many-subprotocols", template(request("ws://example.com/", "", slices.Repeat([]string{"chat"}, maxSubprotocols+1), nil))},
+		{"extensions-too-many-offers", template(hsWithLine(request("ws://example.com/", "", nil, nil), "Sec-WebSocket-Extensions: "+hsOffers(dfChromium, maxExtensionElements+1)))},
+		{"extensions-too-many-params", template(hsWithLine(request("ws://example.com/", "", nil, nil), "Sec-WebSocket-Extensions: "+hsParams("x-foo", maxExtensionParams+1)+", "+dfChromium))},
+		{"extensions-quoted", template(hsWithLine(request("ws://example.com/", "", nil, nil), `Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits="1\0"; client_max_window_bits="\9"`))},
+		{"template-many-subprotocols", []any{[]byte{}, "example.com", "websocket", "Upgrade", "13", rfcKey, "", hsList("p", maxSubprotocols) + ", chat"}},
+		{"template-spaces", []any{[]byte{}, "example.com", "websocket", "Upgrade", "13", rfcKey, "", "a" + strings.Repeat(" ", 4096) + "b,  " + strings.Repeat(" ", 4096) + "chat"}},
 	}
 	return seeds
 }
@@ -796,12 +893,22 @@ func FuzzHandshakeResponse(f *testing.F) {
 		if err != nil {
 			return
 		}
+		// Having offered compression, the client may accept the response with it.
+		if sub, p, herr := checkResponse(resp, rfcKey, offered, &DeflateOptions{}); herr == nil && p != nil {
+			dfCheckRange(t, *p)
+			if len(resp.Header["Sec-Websocket-Extensions"]) == 0 || sub != "" && !slices.Contains(offered, sub) {
+				t.Fatalf("accepted compression %+v without an extension, or subprotocol %q", *p, sub)
+			}
+		}
 		sub, _, herr := checkResponse(resp, rfcKey, offered, nil)
 		if herr != nil {
-			if herr.Status != resp.StatusCode || sub != "" || herr.Reason == "" {
+			if herr.Status != resp.StatusCode || sub != "" || herr.Reason == "" || len(herr.Error()) > hsMaxErrorLen {
 				t.Fatalf("rejection %+v (subprotocol %q) of a %d response", herr, sub, resp.StatusCode)
 			}
 			return
+		}
+		if n := hsFieldCount(resp.Header); n > maxHeaderFields {
+			t.Fatalf("accepted %d header fields", n)
 		}
 		if resp.StatusCode != http.StatusSwitchingProtocols {
 			t.Fatalf("accepted status %d", resp.StatusCode)
@@ -809,7 +916,7 @@ func FuzzHandshakeResponse(f *testing.F) {
 		if a := resp.Header["Sec-Websocket-Accept"]; len(a) != 1 || strings.TrimSpace(a[0]) != rfcAccept {
 			t.Fatalf("accepted Sec-WebSocket-Accept %q", a)
 		}
-		if len(headerTokens(resp.Header, "Sec-WebSocket-Extensions")) != 0 {
+		if len(hsTokens(resp.Header, "Sec-WebSocket-Extensions")) != 0 {
 			t.Fatalf("accepted extensions %q", resp.Header["Sec-Websocket-Extensions"])
 		}
 		if sub != "" && !slices.Contains(offered, sub) {
@@ -840,5 +947,29 @@ func handshakeResponseSeeds(t testing.TB) []fuzzSeed {
 		{"rejection-400", []any{appendRejection(nil, &HandshakeError{Status: 400, Reason: "bad request"})}},
 		{"rejection-426", []any{appendRejection(nil, &HandshakeError{Status: 426, Reason: "version"})}},
 		{"rejection-405", []any{appendRejection(nil, &HandshakeError{Status: 405, Reason: "method"})}},
+		// The limits and shapes of hostile responses (handshake_limits_test.go).
+		{"fields-at-limit", []any{response("", hsFields(maxHeaderFields-3))}},
+		{"too-many-fields", []any{response("", hsFields(maxHeaderFields-2))}},
+		{"deflate", []any{hsWithLine(response("", nil), "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=10")}},
+		{"deflate-quoted", []any{hsWithLine(response("", nil), `Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits="1\2"`)}},
+		{"deflate-too-many-params", []any{hsWithLine(response("", nil), "Sec-WebSocket-Extensions: "+hsParams(deflateName, maxExtensionParams+1))}},
+		{"deflate-twice", []any{hsWithLine(hsWithLine(response("", nil), "Sec-WebSocket-Extensions: "+deflateName), "Sec-WebSocket-Extensions: "+deflateName)}},
+		{"long-subprotocol", []any{response(strings.Repeat("p", 4096), nil)}},
+		{"rejection-chunked", []any{[]byte("HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nnope\n\r\n0\r\n\r\n")}},
+		{"rejection-huge-length", []any{[]byte("HTTP/1.1 403 Forbidden\r\nContent-Length: 99999999999999999999\r\n\r\n")}},
 	}
+}
+
+// hsWithLine returns the request or response b, which ends with its header, with line
+// added at the end of the header.
+func hsWithLine(b []byte, line string) []byte {
+	head := bytes.TrimSuffix(b, []byte("\r\n"))
+	return append(append(slices.Clip(head), line...), "\r\n\r\n"...)
+}
+
+// hsFields returns n header fields of distinct names.
+func hsFields(n int) http.Header {
+	h := http.Header{}
+	hsAddFields(h, n)
+	return h
 }

@@ -16,6 +16,8 @@ import (
 type AcceptOptions struct {
 	// Subprotocols lists the application subprotocols the server speaks, most preferred
 	// first. The first one the client also offers is chosen; none means no subprotocol.
+	// Whatever this holds, a request whose Sec-WebSocket-Protocol list offers more than
+	// 64 subprotocols is answered with 400.
 	Subprotocols []string
 
 	// OriginPatterns lists the hosts, besides the request's own Host, from which browsers
@@ -39,17 +41,30 @@ type AcceptOptions struct {
 	ReadLimit int64
 
 	// HandshakeTimeout bounds reading the request and writing the response in [Server].
-	// Zero means 10 seconds. [Accept] leaves timeouts to the http.Server.
+	// Zero means 10 seconds. [Accept] does not use it: net/http has read the request
+	// before the handler runs, within the http.Server's ReadHeaderTimeout (ReadTimeout
+	// if that is zero). An http.Server has no timeouts by default, and a client that
+	// sends its header slowly then holds the connection as long as it likes: set
+	// ReadHeaderTimeout.
 	HandshakeTimeout time.Duration
 
 	// Deflate, if not nil, accepts permessage-deflate compression (RFC 7692) when the
-	// client offers it, with these options; see [DeflateOptions]. Nil means compression
-	// off: offers are declined.
+	// client offers it, with these options; see [DeflateOptions]. A request whose
+	// Sec-WebSocket-Extensions list holds more than 32 extensions, or an extension with
+	// more than 16 parameters, is then answered with 400. Nil means compression off:
+	// offers are declined without being read.
 	Deflate *DeflateOptions
 
-	// MaxHeaderBytes caps the size of the request line and headers that [Server] reads;
-	// a larger request is answered with 431. Zero means 32 KiB. [Accept] leaves this to
-	// the http.Server.
+	// MaxHeaderBytes caps the size in bytes of the request line and header fields; a
+	// larger request is answered with 431. Zero means 32 KiB. [Server] counts the bytes
+	// it reads from the connection up to the blank line that ends the header. [Accept]
+	// counts the request net/http has parsed, written out: the request line, each field
+	// (Host included) as name, ": ", value and CRLF, and the final CRLF; that can be a
+	// few bytes per line less than was received. The http.Server's own MaxHeaderBytes
+	// (1 MiB by default) still caps what net/http reads before the handler runs.
+	//
+	// Whatever this is set to, a request with more than 128 header fields, Host
+	// included, is answered with 431 too.
 	MaxHeaderBytes int
 }
 
@@ -81,9 +96,15 @@ func (o *AcceptOptions) upgrade(r *http.Request) (hs handshake, herr *HandshakeE
 			return hs, herr
 		}
 	}
-	hs.subprotocol = selectSubprotocol(r.Header, o.Subprotocols)
+	if hs.subprotocol, herr = selectSubprotocol(r.Header, o.Subprotocols); herr != nil {
+		return hs, herr
+	}
 	if o.Deflate != nil {
-		if resp, p, ok := negotiateDeflate(r.Header.Values("Sec-WebSocket-Extensions"), o.Deflate); ok {
+		resp, p, ok, limit := negotiateDeflate(r.Header["Sec-Websocket-Extensions"], o.Deflate)
+		if limit != nil {
+			return hs, &HandshakeError{Status: http.StatusBadRequest, Reason: limit.reason, Err: limit}
+		}
+		if ok {
 			hs.extensions, hs.deflate = resp, &p
 		}
 	}
@@ -103,9 +124,12 @@ func (o *AcceptOptions) conn(nc net.Conn, buffered []byte, hs handshake) *Conn {
 }
 
 // Accept upgrades an HTTP request to a WebSocket connection (RFC 6455 §4.2). It checks the
-// request, including its origin; if the request is not acceptable, Accept writes an HTTP
-// error (400, 403, 405 or 426, with a short plain-text reason) and returns a
-// *HandshakeError. Otherwise it takes the connection over from net/http (through
+// request, including its origin and its size (see [AcceptOptions.MaxHeaderBytes]); if
+// the request is not acceptable, Accept writes an HTTP error (400, 403, 405, 426 or 431,
+// with a short plain-text reason) and returns a *HandshakeError. A request that declares
+// a body (Content-Length other than 0, or Transfer-Encoding) is refused with 400 and
+// "Connection: close", so that its body is neither read nor taken for frames or for a
+// next request. Otherwise it takes the connection over from net/http (through
 // http.ResponseController, so middleware that wraps the ResponseWriter works if it
 // implements Unwrap) and writes the 101 response.
 //
@@ -116,10 +140,21 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 	if opts != nil {
 		o = *opts
 	}
-	hs, herr := o.upgrade(r)
+	if o.MaxHeaderBytes <= 0 {
+		o.MaxHeaderBytes = defaultMaxHeaderBytes
+	}
+	var hs handshake
+	herr := checkHeaderSize(r, o.MaxHeaderBytes)
+	if herr == nil {
+		hs, herr = o.upgrade(r)
+	}
 	if herr != nil {
 		for name, v := range rejectionHeader(herr.Status) {
 			w.Header()[name] = v
+		}
+		if checkNoBody(r) != nil {
+			// Otherwise net/http reads up to 256 KiB of the body to keep the connection.
+			w.Header().Set("Connection", "close")
 		}
 		http.Error(w, herr.Reason, herr.Status)
 		return nil, herr
@@ -182,6 +217,8 @@ func Server(ctx context.Context, nc net.Conn, opts *AcceptOptions) (*Conn, *http
 	stop := watch(ctx, nc, setDeadline)
 	defer stop()
 
+	// The request, however long its lines or many its fields, is read from at most
+	// MaxHeaderBytes bytes (an int, so int64 holds it); checkRequest counts the fields.
 	lr := &io.LimitedReader{R: nc, N: int64(o.MaxHeaderBytes)}
 	br := bufio.NewReader(lr)
 	r, err := http.ReadRequest(br)

@@ -155,7 +155,7 @@ func hsHandshakeError(t *testing.T, err error, status int) *HandshakeError {
 }
 
 func TestAcceptRejectsRecorder(t *testing.T) {
-	for _, tc := range slices.Concat(hsRejections, hsOriginRejections) {
+	for _, tc := range slices.Concat(hsRejections, hsParsedRejections, hsOriginRejections) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := hsValidRequest()
 			tc.mod(r)

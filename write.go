@@ -444,17 +444,27 @@ func (c *Conn) unlockFrame() {
 // maxQueuedPongs bounds the pongs owed at once.
 const maxQueuedPongs = 16
 
+// pongQueue holds the pongs owed: each as a length byte and the payload.
+type pongQueue struct {
+	b [maxQueuedPongs * (1 + maxControlPayload)]byte
+	n int
+}
+
+var pongQueuePool = sync.Pool{New: func() any { return new(pongQueue) }}
+
 // sendPendingControl sends the pongs and the ping owed. The caller holds frameMu. After
 // a close frame, none is owed any more, and errors end the connection anyway.
 func (c *Conn) sendPendingControl() {
 	var pongs [maxQueuedPongs * (1 + maxControlPayload)]byte
 	var ping [8]byte
 	c.ctlMu.Lock()
-	n := copy(pongs[:], c.pongQ)
-	if cap(c.pongQ) > 4*(1+maxControlPayload) {
-		c.pongQ = nil // a burst is over: do not keep its memory
-	} else {
-		c.pongQ = c.pongQ[:0]
+	n := 0
+	if q := c.pongQ; q != nil {
+		// The queue goes back to its pool: an idle connection keeps none, and a ping
+		// flood reuses the same few queues instead of allocating.
+		n = copy(pongs[:], q.b[:q.n])
+		c.pongQ = nil
+		pongQueuePool.Put(q)
 	}
 	c.pongCount = 0
 	sendPing := c.pingOwed
