@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"strconv"
 	"sync"
@@ -344,7 +345,7 @@ func (c *Conn) handleClose(p []byte) error {
 	}
 	if c.client {
 		// Give the server the chance to close TCP first (§7.1.1).
-		c.linger(ce)
+		c.linger(ce, 0)
 	} else {
 		c.finish(ce)
 	}
@@ -353,9 +354,9 @@ func (c *Conn) handleClose(p []byte) error {
 
 // linger ends the read side with cause, which calls get from now on, and, without
 // holding up the caller, discards what the peer still sends until it closes, a few
-// seconds pass or maxLingerDiscard bytes have arrived; then it closes the connection.
-// The caller holds readMu.
-func (c *Conn) linger(cause error) {
+// seconds pass (closeTimeout) or announced+maxLingerDiscard bytes have arrived; then it
+// closes the connection. The caller holds readMu.
+func (c *Conn) linger(cause error, announced int64) {
 	c.cs.mu.Lock()
 	if c.cs.ending == nil {
 		c.cs.ending = &closedError{cause: cause}
@@ -366,7 +367,14 @@ func (c *Conn) linger(cause error) {
 		c.readMu.Lock() // taken once the caller's read returns
 		defer c.readMu.Unlock()
 		_ = c.nc.SetReadDeadline(time.Now().Add(closeTimeout))
-		_ = c.rd.discardUntilEOF(maxLingerDiscard)
+		// announced < 2^63: saturate rather than wrap when adding the allowance.
+		limit := int64(maxLingerDiscard)
+		if announced > math.MaxInt64-limit {
+			limit = math.MaxInt64
+		} else {
+			limit += announced
+		}
+		_ = c.rd.discardUntilEOF(limit)
 		c.finish(cause)
 	}()
 }
@@ -380,7 +388,7 @@ func (c *Conn) linger(cause error) {
 // it close first; both roles then discard what arrives until the peer closes or a bound
 // passes, because closing a socket with unread data resets it, and the reset can destroy
 // our close frame before the peer reads it.
-func (c *Conn) fail(code StatusCode, reason string, cause error) {
+func (c *Conn) fail(code StatusCode, reason string, cause error, announced int64) {
 	c.cs.mu.Lock()
 	alreadySent := c.cs.sent
 	c.cs.sent = true
@@ -409,7 +417,7 @@ func (c *Conn) fail(code StatusCode, reason string, cause error) {
 		}
 		_ = cw.CloseWrite()
 	}
-	c.linger(cause)
+	c.linger(cause, announced)
 }
 
 // finish closes the TCP connection once; cause says why (nil for a local close). It

@@ -278,20 +278,21 @@ func (rd *connReader) discard(n int64) error {
 	return nil
 }
 
-// maxLingerDiscard bounds what a connection that has ended its read side (see linger)
-// reads and drops while it waits for the peer to close: about what a socket's buffers
-// hold. A peer that keeps sending past it is flooding, and gets its connection closed,
-// even if that resets it.
+// maxLingerDiscard is what a connection that has ended its read side (see linger) reads
+// and drops while it waits for the peer to close, beyond what the peer had announced:
+// about what a socket's buffers hold. A peer that keeps sending past it is flooding, and
+// gets its connection closed, even if that resets it.
 const maxLingerDiscard = 256 << 10
 
 // discardUntilEOF reads and drops what arrives until the peer closes, an error occurs or
-// limit bytes have gone by; it reports whether the peer closed.
-func (rd *connReader) discardUntilEOF(limit int) bool {
+// limit bytes have gone by (the caller sets a read deadline); it reports whether the peer
+// closed.
+func (rd *connReader) discardUntilEOF(limit int64) bool {
 	rd.r, rd.w = 0, 0
 	rd.buf = rd.small[:]
 	for limit > 0 {
 		n, err := rd.src.Read(rd.buf)
-		limit -= n // n <= len(rd.buf), so limit stays above -readBufSize
+		limit -= int64(n) // n <= len(rd.buf), so limit stays above -readBufSize
 		if err != nil {
 			return err == io.EOF
 		}
@@ -396,7 +397,16 @@ func (c *Conn) failRead(err error) {
 	case errors.As(err, &ce):
 		// The connection has finished already (a close frame was handled).
 	case errors.As(err, &pe):
-		c.fail(pe.code, pe.msg, pe)
+		var announced int64
+		if pe.code == StatusMessageTooBig && c.msg.active {
+			// A message over the limit is not a broken stream: the peer may be writing
+			// it still, and the frame it is in declared how much is coming. Closing
+			// before that has arrived would reset the connection, and the reset can
+			// destroy the close frame before the peer reads it; so the discard after
+			// the close frame may take the rest of that frame too. 0 <= remaining < 2^63.
+			announced = c.msg.remaining
+		}
+		c.fail(pe.code, pe.msg, pe, announced)
 	default:
 		c.finish(err)
 	}

@@ -254,3 +254,43 @@ func TestReadDoesNotTrustLength(t *testing.T) {
 		t.Errorf("reading 100 bytes of a message declared as %d allocated %d bytes", declared, grown)
 	}
 }
+
+// TestReadLimitLargeMessage has a peer send a message far over the receiver's limit, larger
+// than the sockets' buffers can hold: the receiver fails the connection with 1009 after the
+// first frame header, and must read on (discarding) until the sender has finished writing
+// and read the close frame. Closing TCP with the rest unread would reset the connection,
+// and the sender would see a broken pipe instead of 1009.
+func TestReadLimitLargeMessage(t *testing.T) {
+	const size = 32 << 20
+	for _, tr := range []transport{viaTCP, viaHTTP} {
+		for _, limited := range []string{"server", "client"} {
+			t.Run(fmt.Sprintf("%s/%s", tr, limited), func(t *testing.T) {
+				var ao *AcceptOptions
+				var do *DialOptions
+				if limited == "server" {
+					ao = &AcceptOptions{ReadLimit: 1 << 10}
+				} else {
+					do = &DialOptions{ReadLimit: 1 << 10}
+				}
+				srv, cli := newPair(t, tr, ao, do)
+				rcv, snd := srv, cli
+				if limited == "client" {
+					rcv, snd = cli, srv
+				}
+				rmsgs := startReading(rcv)
+				ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+				defer cancel()
+				if err := snd.Write(ctx, MessageBinary, make([]byte, size)); err != nil {
+					t.Fatalf("sender's Write of %d bytes: %v, want nil (the receiver drains it)", size, err)
+				}
+				if m := nextMessage(t, rmsgs); !errors.Is(m.err, ErrMessageTooBig) {
+					t.Errorf("receiver's Read: %v, want an error wrapping ErrMessageTooBig", m.err)
+				}
+				_, _, err := snd.Read(ctx)
+				if CloseStatus(err) != StatusMessageTooBig {
+					t.Errorf("sender's Read: %v, want the receiver's close with 1009", err)
+				}
+			})
+		}
+	}
+}

@@ -141,12 +141,22 @@
 // owed at a time.
 //
 // After a protocol violation or a limit, the Conn sends its close frame and reads on only
-// to let that frame reach the peer: it discards at most 256 KiB, for at most about 5
-// seconds, before it closes the TCP connection.
+// to let that frame reach the peer (closing with data unread would reset the connection,
+// and the peer might never see the close frame): it discards at most 256 KiB, for at
+// most about 5 seconds, before it closes the TCP connection. Over the read limit, the
+// rest of the frame the peer declared comes on top of the 256 KiB: the peer may be
+// writing that message still.
 //
-// The opening handshake is bounded too: [Server] reads at most 32 KiB of request header
-// within 10 seconds, [Dial] gives up after 30 seconds, and [Accept] leaves both to the
-// http.Server (set its ReadHeaderTimeout and MaxHeaderBytes).
+// The opening handshake is bounded too. [Server] reads at most 32 KiB of request header
+// within 10 seconds; [Accept] applies the same 32 KiB to the request net/http has parsed,
+// and leaves the time to the http.Server (set its ReadHeaderTimeout). Both refuse a
+// request of more than 128 header fields or 32 KiB with 431, and with 400 a request that
+// has a body (a Content-Length other than 0, or any Transfer-Encoding: RFC 9112 §6), more
+// than 64 offered subprotocols or, with compression on, more than 32 extension offers or
+// 16 parameters in one. [Dial] reads at most 32 KiB and 128 fields of response header
+// and gives up after 30 seconds. Sec-WebSocket-Extensions and Sec-WebSocket-Protocol are
+// read once, in place, without building lists, so a long header costs time in
+// proportion to its length and no memory beyond a few hundred bytes.
 //
 // # Closing
 //

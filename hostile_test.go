@@ -860,62 +860,81 @@ func TestHostileStalledReader(t *testing.T) {
 	}
 }
 
-// TestHostileFloodAfterViolation: after a protocol violation, the attacker sends as fast
-// as it can. The Conn sends 1002, reads and drops a bounded amount so that its close
-// frame is not reset away, and then closes, well before its close timeout.
+// TestHostileFloodAfterViolation: after a protocol violation, or a frame over the read
+// limit, the attacker sends as fast as it can. The Conn sends 1002 (1009), reads and drops
+// a bounded amount (plus, over the limit, the rest of the frame the peer declared) so
+// that its close frame is not reset away, and then closes, well before its close timeout.
 func TestHostileFloodAfterViolation(t *testing.T) {
 	const (
 		floodFor    = 3 * time.Second
-		maxDiscard  = 256<<10 + 128<<10
+		slack       = 256<<10 + 128<<10
 		closeWithin = 2 * time.Second
 	)
 	junk := bytes.Repeat([]byte{0xde, 0xad, 0xbe, 0xef}, 16<<10)
-	for _, role := range hpRoles {
-		t.Run(string(role), func(t *testing.T) {
-			m := hpMeasure(t)
-			s := hpOpen(t, role, hpSetup{count: true})
-			read := hpGo(hpReadError(s.c))
-			violation := s.p.frame(true, 0, 0x3, []byte("reserved opcode"))
-			m.attack()
-			before := s.read.Load()
-			s.p.mustWrite(violation)
-			start := time.Now()
-			var written int64
-			var closedAfter time.Duration
-			flood := hpGo(func() error {
-				_ = s.p.nc.SetWriteDeadline(start.Add(floodFor))
-				for {
-					n, err := s.p.nc.Write(junk)
-					written += int64(n)
-					if err != nil {
-						closedAfter = time.Since(start)
-						if errors.Is(err, os.ErrDeadlineExceeded) {
-							return fmt.Errorf("connection still open after %v of flood", floodFor)
-						}
-						return nil
-					}
+	// Over the limit, the frame's declared length is what the peer may still send before
+	// the Conn closes: it may be writing that message still, and closing with it unread
+	// would reset the connection before the peer read the 1009.
+	const announced = 4 << 20
+	violations := []struct {
+		name       string
+		code       StatusCode
+		maxDiscard int64
+	}{
+		{"reserved opcode", StatusProtocolError, slack},
+		{"over the limit", StatusMessageTooBig, announced + slack},
+	}
+	for _, v := range violations {
+		for _, role := range hpRoles {
+			t.Run(v.name+"/"+string(role), func(t *testing.T) {
+				m := hpMeasure(t)
+				s := hpOpen(t, role, hpSetup{count: true})
+				read := hpGo(hpReadError(s.c))
+				violation := s.p.frame(true, 0, 0x3, []byte("reserved opcode"))
+				if v.code == StatusMessageTooBig {
+					// Declares 4 MiB against the 1 MiB default: the flood is its payload.
+					violation = s.p.header(true, 0, byte(opBinary), announced).appendTo(nil)
 				}
+				m.attack()
+				before := s.read.Load()
+				s.p.mustWrite(violation)
+				start := time.Now()
+				var written int64
+				var closedAfter time.Duration
+				flood := hpGo(func() error {
+					_ = s.p.nc.SetWriteDeadline(start.Add(floodFor))
+					for {
+						n, err := s.p.nc.Write(junk)
+						written += int64(n)
+						if err != nil {
+							closedAfter = time.Since(start)
+							if errors.Is(err, os.ErrDeadlineExceeded) {
+								return fmt.Errorf("connection still open after %v of flood", floodFor)
+							}
+							return nil
+						}
+					}
+				})
+				s.p.expectClose(v.code)
+				err := hpWait(t, "Read", read)
+				if err == nil {
+					t.Error("Read: no error")
+				}
+				if err := hpWait(t, "flood", flood); err != nil {
+					t.Error(err)
+				} else if closedAfter > closeWithin {
+					t.Errorf("the Conn closed the connection %v after the violation, want within %v", closedAfter, closeWithin)
+				}
+				discarded := s.read.Load() - before
+				if discarded > v.maxDiscard {
+					t.Errorf("the Conn read %s after the violation, want at most %s", hpSize(uint64(discarded)), hpSize(uint64(v.maxDiscard)))
+				}
+				m.attackOver()
+				s.close()
+				m.done(fmt.Sprintf("close %d; TCP closed after %v; Conn read %s of %s sent", int(v.code),
+					closedAfter.Round(time.Millisecond), hpSize(uint64(discarded)), hpSize(uint64(written))),
+					hpBudget{alloc: 512 << 10})
 			})
-			s.p.expectClose(StatusProtocolError)
-			err := hpWait(t, "Read", read)
-			if err == nil {
-				t.Error("Read: no error")
-			}
-			if err := hpWait(t, "flood", flood); err != nil {
-				t.Error(err)
-			} else if closedAfter > closeWithin {
-				t.Errorf("the Conn closed the connection %v after the violation, want within %v", closedAfter, closeWithin)
-			}
-			discarded := s.read.Load() - before
-			if discarded > maxDiscard {
-				t.Errorf("the Conn read %s after the violation, want at most %s", hpSize(uint64(discarded)), hpSize(maxDiscard))
-			}
-			m.attackOver()
-			s.close()
-			m.done(fmt.Sprintf("close 1002; TCP closed after %v; Conn read %s of %s sent",
-				closedAfter.Round(time.Millisecond), hpSize(uint64(discarded)), hpSize(uint64(written))),
-				hpBudget{alloc: 512 << 10})
-		})
+		}
 	}
 }
 
