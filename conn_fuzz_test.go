@@ -9,9 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,13 +17,17 @@ import (
 )
 
 // fuzzConn is a net.Conn whose peer's stream is a fixed byte string, served at most
-// chunk bytes per Read and then io.EOF; what the Conn writes is discarded. Deadlines are
-// accepted and ignored: no Read ever blocks.
+// chunk bytes per Read and then io.EOF. What the Conn writes is kept in wrote if record
+// is set, and dropped otherwise. done, if not nil, is closed by the first Close.
+// Deadlines are accepted and ignored: no Read ever blocks.
 type fuzzConn struct {
 	mu     sync.Mutex
 	data   []byte
 	chunk  int
+	record bool
+	wrote  []byte
 	closed bool
+	done   chan struct{}
 }
 
 func (c *fuzzConn) Read(p []byte) (int, error) {
@@ -48,12 +50,18 @@ func (c *fuzzConn) Write(p []byte) (int, error) {
 	if c.closed {
 		return 0, net.ErrClosed
 	}
+	if c.record {
+		c.wrote = append(c.wrote, p...)
+	}
 	return len(p), nil
 }
 
 func (c *fuzzConn) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !c.closed && c.done != nil {
+		close(c.done)
+	}
 	c.closed = true
 	return nil
 }
@@ -214,16 +222,10 @@ func cat(frames ...[]byte) []byte {
 	return b
 }
 
-// connFuzzSeed is one corpus file of FuzzConn.
-type connFuzzSeed struct {
-	name string
-	args []any // asClient bool, chunk byte, stream []byte
-}
-
-// connFuzzSeeds are streams of real frames, made by the raw peer's encoder: what a
+// fuzzSeeds are streams of real frames, made by the raw peer's encoder: what a
 // client sends a server Conn (masked) and what a server sends a client Conn.
-func connFuzzSeeds() []connFuzzSeed {
-	var seeds []connFuzzSeed
+func connFuzzSeeds() []fuzzSeed {
+	var seeds []fuzzSeed
 	for _, asClient := range []bool{false, true} {
 		key := seedKey(asClient)
 		fr := func(fin bool, op opcode, payload []byte) []byte {
@@ -231,7 +233,7 @@ func connFuzzSeeds() []connFuzzSeed {
 		}
 		role := roleOf(asClient) + "-conn-"
 		add := func(name string, chunk byte, stream []byte) {
-			seeds = append(seeds, connFuzzSeed{role + name, []any{asClient, chunk, stream}})
+			seeds = append(seeds, fuzzSeed{role + name, []any{asClient, chunk, stream}})
 		}
 		add("text", 0, fr(true, opText, []byte("hello, はやて")))
 		add("binary-16bit-length", 0, fr(true, opBinary, binaryPayload(300)))
@@ -264,8 +266,8 @@ func connFuzzSeeds() []connFuzzSeed {
 
 // connDeflateFuzzSeeds are streams of compressed messages for FuzzConnDeflate, made
 // with compress/flate as other implementations make them.
-func connDeflateFuzzSeeds() []connFuzzSeed {
-	var seeds []connFuzzSeed
+func connDeflateFuzzSeeds() []fuzzSeed {
+	var seeds []fuzzSeed
 	for _, asClient := range []bool{false, true} {
 		key := seedKey(asClient)
 		fr := func(fin bool, rsv1 bool, op opcode, payload []byte) []byte {
@@ -277,7 +279,7 @@ func connDeflateFuzzSeeds() []connFuzzSeed {
 		}
 		role := roleOf(asClient) + "-conn-"
 		add := func(name string, chunk, params byte, stream []byte) {
-			seeds = append(seeds, connFuzzSeed{role + name, []any{asClient, chunk, params, stream}})
+			seeds = append(seeds, fuzzSeed{role + name, []any{asClient, chunk, params, stream}})
 		}
 		d := newPeerDeflater()
 		m1, m2 := d.deflate(jsonPayload(600, 1)), d.deflate(jsonPayload(900, 2))
@@ -300,34 +302,6 @@ func connDeflateFuzzSeeds() []connFuzzSeed {
 	return seeds
 }
 
-// writeConnFuzzSeeds writes seeds as the go command's corpus files of target.
-func writeConnFuzzSeeds(t *testing.T, target string, seeds []connFuzzSeed) {
-	t.Helper()
-	dir := filepath.Join("testdata", "fuzz", target)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range seeds {
-		var b strings.Builder
-		b.WriteString("go test fuzz v1\n")
-		for _, a := range s.args {
-			switch v := a.(type) {
-			case bool:
-				fmt.Fprintf(&b, "bool(%v)\n", v)
-			case byte:
-				fmt.Fprintf(&b, "byte(%q)\n", v)
-			case []byte:
-				fmt.Fprintf(&b, "[]byte(%q)\n", v)
-			default:
-				t.Fatalf("seed %s: unsupported argument type %T", s.name, a)
-			}
-		}
-		if err := os.WriteFile(filepath.Join(dir, s.name), []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // TestWriteConnFuzzSeeds regenerates testdata/fuzz/FuzzConn and FuzzConnDeflate:
 //
 //	HAYATE_WRITE_FUZZ_SEEDS=1 go test -run '^TestWriteConnFuzzSeeds$' .
@@ -335,6 +309,6 @@ func TestWriteConnFuzzSeeds(t *testing.T) {
 	if os.Getenv("HAYATE_WRITE_FUZZ_SEEDS") == "" {
 		t.Skip("set HAYATE_WRITE_FUZZ_SEEDS=1 to regenerate testdata/fuzz/FuzzConn")
 	}
-	writeConnFuzzSeeds(t, "FuzzConn", connFuzzSeeds())
-	writeConnFuzzSeeds(t, "FuzzConnDeflate", connDeflateFuzzSeeds())
+	writeFuzzSeeds(t, "FuzzConn", connFuzzSeeds())
+	writeFuzzSeeds(t, "FuzzConnDeflate", connDeflateFuzzSeeds())
 }

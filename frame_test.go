@@ -680,6 +680,10 @@ func writeFuzzSeeds(t *testing.T, target string, seeds []fuzzSeed) {
 		b.WriteString("go test fuzz v1\n")
 		for _, a := range s.args {
 			switch v := a.(type) {
+			case bool:
+				fmt.Fprintf(&b, "bool(%v)\n", v)
+			case byte:
+				fmt.Fprintf(&b, "byte(%q)\n", v)
 			case []byte:
 				fmt.Fprintf(&b, "[]byte(%q)\n", v)
 			case string:

@@ -16,9 +16,14 @@ import (
 // window of data moves to the front. Input is read from the source in
 // chunks of 4 KiB into in, and goes through a 64-bit bit buffer. Huffman
 // codes are decoded through tables indexed by the next bits of input: a
-// root table for the first decLitBits (or decDistBits) bits, and subtables
-// for the rest of longer codes, which a root entry links to. All of it lives
-// inside the Decoder: nothing is allocated after NewDecoder.
+// root table for as many bits as the block's longest code has, up to
+// decLitBits (or decDistBits), and subtables for the rest of longer codes,
+// which a root entry links to. All of it lives inside the Decoder: nothing
+// is allocated after NewDecoder.
+//
+// A block header costs a bounded amount of work, building tables of no
+// more entries than the codes it spells need; doc.go, "Cost of decoding",
+// gives the figures.
 //
 // The fast path decodes while the input buffer holds at least 8 bytes: it
 // refills the bit buffer to at least 56 bits once per round, enough for a
@@ -54,8 +59,9 @@ const (
 	// time.
 	decInSize = 4 << 10
 
-	// Root table sizes in bits. Codes of up to that many bits take one
-	// lookup, longer ones two.
+	// Root table sizes in bits, at most: a code's root table has as many
+	// bits as its longest code, up to these. Codes of up to that many bits
+	// take one lookup, longer ones two.
 	decLitBits  = 10
 	decDistBits = 8
 	decCLBits   = 7 // the longest code-length code, so no subtables
@@ -122,10 +128,12 @@ var (
 	decCLSyms   [19]uint32
 )
 
-// The tables of the fixed code (RFC 1951 §3.2.6).
+// The tables of the fixed code (RFC 1951 §3.2.6), and their root tables'
+// index masks.
 var (
-	decFixedLit  [decLitSize]uint32
-	decFixedDist [decDistSize]uint32
+	decFixedLit                       [decLitSize]uint32
+	decFixedDist                      [decDistSize]uint32
+	decFixedLitMask, decFixedDistMask uint64
 )
 
 func init() {
@@ -158,15 +166,19 @@ func init() {
 			lens[s] = 8
 		}
 	}
-	if err := decBuildLens(decFixedLit[:], decLitBits, lens[:], decLitSyms[:], false); err != nil {
+	root, err := decBuildLens(decFixedLit[:], decLitBits, lens[:], decLitSyms[:], false)
+	if err != nil {
 		panic(err)
 	}
+	decFixedLitMask = 1<<root - 1
 	for s := range 32 {
 		lens[s] = 5
 	}
-	if err := decBuildLens(decFixedDist[:], decDistBits, lens[:32], decDistSyms[:], false); err != nil {
+	root, err = decBuildLens(decFixedDist[:], decDistBits, lens[:32], decDistSyms[:], false)
+	if err != nil {
 		panic(err)
 	}
+	decFixedDistMask = 1<<root - 1
 }
 
 // Decoder decompresses the messages of permessage-deflate (RFC 7692 §7.2.2),
@@ -210,17 +222,20 @@ type Decoder struct {
 	start   int
 
 	// The tables of the current Huffman block: the fixed ones, or lit and
-	// dist.
-	lt *[decLitSize]uint32
-	dt *[decDistSize]uint32
+	// dist; and the index masks of their root tables, 1<<b - 1 for a root
+	// table of b bits (see decBuild).
+	lt           *[decLitSize]uint32
+	dt           *[decDistSize]uint32
+	lmask, dmask uint64
 
-	lit   [decLitSize]uint32
-	dist  [decDistSize]uint32
-	cl    [1 << decCLBits]uint32
-	lens  [286 + 30]uint8
-	order [286 + 30]uint16 // the symbols with a code, while building tables
-	in    [decInSize]byte
-	buf   [decBufSize + decSlack]byte
+	lit    [decLitSize]uint32
+	dist   [decDistSize]uint32
+	cl     [1 << decCLBits]uint32
+	lens   [286 + 30]uint8
+	order  [286 + 30]uint16 // the symbols with a code, while building tables
+	sorted [286]uint16      // the same in code order, for one table
+	in     [decInSize]byte
+	buf    [decBufSize + decSlack]byte
 }
 
 // NewDecoder returns a Decoder with all of its memory. It must be Reset
@@ -261,10 +276,10 @@ func (d *Decoder) Reset(src io.Reader, windowBits int, hist *Window) {
 		d.fail(fmt.Errorf("websocket: deflate: invalid window bits %d", windowBits))
 		return
 	}
-	d.wsize = 1 << windowBits
+	d.wsize = 1 << windowBits // 256 to 32768: windowBits is checked above
 	if hist != nil {
 		d.hist = hist
-		k := min(hist.Len(), d.wsize)
+		k := min(hist.Len(), d.wsize) // at most 32 KiB, within buf
 		hist.decTailTo(d.buf[:k])
 		d.wpos, d.rpos, d.msgStart = k, k, k
 	}
@@ -315,6 +330,8 @@ func (d *Decoder) decode(room int, canRead bool) (yield bool) {
 	if room > decBufSize-d.wpos && d.wpos > d.wsize {
 		d.slide()
 	}
+	// limit <= decBufSize: a match that starts below it ends within the
+	// slack past it.
 	limit := d.wpos + min(room, decBufSize-d.wpos)
 	d.canRead, d.start = canRead, d.wpos
 	for d.wpos < limit && d.err == nil {
@@ -340,7 +357,7 @@ func (d *Decoder) decode(room int, canRead bool) (yield bool) {
 // slide keeps the last window of data, all of it already returned, at the
 // front of buf.
 func (d *Decoder) slide() {
-	k := d.wpos - d.wsize
+	k := d.wpos - d.wsize // > 0: decode slides only past a window
 	copy(d.buf[:], d.buf[k:d.wpos])
 	d.wpos -= k
 	d.rpos -= k
@@ -467,12 +484,13 @@ func (d *Decoder) drop(n uint) {
 	d.nbits -= n
 }
 
-// sym decodes a symbol with table t of the given root bits, reading src as
-// needed.
-func (d *Decoder) sym(t []uint32, root uint) (uint32, error) {
+// sym decodes a symbol with table t, whose root table has the index mask
+// mask, reading src as needed. A table with subtables has a root table of
+// root bits.
+func (d *Decoder) sym(t []uint32, mask uint64, root uint) (uint32, error) {
 	d.refill()
 	for {
-		e := t[d.bits&(1<<root-1)]
+		e := t[d.bits&mask]
 		if e&decLink != 0 {
 			e = t[e>>16+uint32(d.bits>>root)&(1<<(e>>8&15)-1)]
 		}
@@ -518,7 +536,7 @@ func (d *Decoder) huff(limit int) error {
 // all of its bits. Otherwise it returns false and consumes nothing.
 func (d *Decoder) huffTry() (bool, error) {
 	bits, nbits := d.bits, d.nbits
-	e := d.lt[bits&(1<<decLitBits-1)]
+	e := d.lt[bits&d.lmask]
 	if e&decLink != 0 {
 		e = d.lt[e>>16+uint32(bits>>decLitBits)&(1<<(e>>8&15)-1)]
 	}
@@ -543,10 +561,11 @@ func (d *Decoder) huffTry() (bool, error) {
 	if n+nb > nbits {
 		return false, nil
 	}
+	// A base and its extra bits (up to 5): 3 to 258, from the tables.
 	length := int(e>>16) + int(bits>>n&(1<<nb-1))
 	n += nb
 	rest := bits >> (n & 63)
-	e = d.dt[rest&(1<<decDistBits-1)]
+	e = d.dt[rest&d.dmask]
 	if e&decLink != 0 {
 		e = d.dt[e>>16+uint32(rest>>decDistBits)&(1<<(e>>8&15)-1)]
 	}
@@ -560,8 +579,10 @@ func (d *Decoder) huffTry() (bool, error) {
 	if n+nb > nbits {
 		return false, nil
 	}
+	// A base and its extra bits (up to 13): 1 to 32768.
 	dist := int(e>>16) + int(bits>>(n&63)&(1<<nb-1))
 	d.drop(n + nb)
+	// Refused past the window or before buf[0]; after, w-dist >= 0.
 	if dist > d.wpos || dist > d.wsize {
 		return true, d.distError(dist, d.wpos)
 	}
@@ -572,7 +593,7 @@ func (d *Decoder) huffTry() (bool, error) {
 
 // huffSym decodes one literal, match or end of block, reading src as needed.
 func (d *Decoder) huffSym() error {
-	e, err := d.sym(d.lt[:], decLitBits)
+	e, err := d.sym(d.lt[:], d.lmask, decLitBits)
 	if err != nil {
 		return err
 	}
@@ -591,9 +612,10 @@ func (d *Decoder) huffSym() error {
 	if err := d.need(nb); err != nil {
 		return err
 	}
+	// A base and its extra bits (up to 5): 3 to 258, from the tables.
 	length := int(e>>16) + int(d.bits&(1<<nb-1))
 	d.drop(nb)
-	if e, err = d.sym(d.dt[:], decDistBits); err != nil {
+	if e, err = d.sym(d.dt[:], d.dmask, decDistBits); err != nil {
 		return err
 	}
 	if e&decBad != 0 {
@@ -603,8 +625,10 @@ func (d *Decoder) huffSym() error {
 	if err := d.need(nb); err != nil {
 		return err
 	}
+	// A base and its extra bits (up to 13): 1 to 32768.
 	dist := int(e>>16) + int(d.bits&(1<<nb-1))
 	d.drop(nb)
+	// Refused past the window or before buf[0]; after, w-dist >= 0.
 	if dist > d.wpos || dist > d.wsize {
 		return d.distError(dist, d.wpos)
 	}
@@ -623,7 +647,8 @@ func (d *Decoder) distError(dist, w int) error {
 }
 
 // decCopy copies a match: length bytes from dist bytes before w to w. It
-// may write up to 7 bytes of garbage past the match.
+// may write up to 7 bytes of garbage past the match: with w below a limit
+// of at most decBufSize and length at most 258, within decSlack.
 func decCopy(buf []byte, w, dist, length int) {
 	from := w - dist
 	switch {
@@ -663,11 +688,13 @@ func (d *Decoder) huffFast(limit int) error {
 		err   error
 	)
 	for w < limit && len(in)-ip >= 8 {
+		// nbits < 64 always: in holds 8 bytes at ip, and the shift and
+		// the bytes taken keep nbits in [56, 63].
 		bits |= binary.LittleEndian.Uint64(in[ip:]) << (nbits & 63)
 		ip += int((63 - nbits) >> 3)
 		nbits |= 56 // nbits + 8*((63-nbits)/8)
 
-		e := lt[bits&(1<<decLitBits-1)]
+		e := lt[bits&d.lmask&(1<<decLitBits-1)]
 		if e&decLink != 0 {
 			e = lt[e>>16+uint32(bits>>decLitBits)&(1<<(e>>8&15)-1)]
 		}
@@ -678,7 +705,7 @@ func (d *Decoder) huffFast(limit int) error {
 			nbits -= uint(e & 15)
 			buf[w] = byte(e >> 16)
 			w++
-			e = lt[bits&(1<<decLitBits-1)]
+			e = lt[bits&d.lmask&(1<<decLitBits-1)]
 			if e&decLink != 0 {
 				e = lt[e>>16+uint32(bits>>decLitBits)&(1<<(e>>8&15)-1)]
 			}
@@ -687,7 +714,7 @@ func (d *Decoder) huffFast(limit int) error {
 				nbits -= uint(e & 15)
 				buf[w] = byte(e >> 16)
 				w++
-				e = lt[bits&(1<<decLitBits-1)]
+				e = lt[bits&d.lmask&(1<<decLitBits-1)]
 				if e&decLink != 0 {
 					e = lt[e>>16+uint32(bits>>decLitBits)&(1<<(e>>8&15)-1)]
 				}
@@ -715,11 +742,12 @@ func (d *Decoder) huffFast(limit int) error {
 			break
 		}
 		nb := e >> 8 & 15
+		// A base and its extra bits (up to 5): 3 to 258, from the tables.
 		length := int(e>>16) + int(bits&(1<<nb-1))
 		bits >>= nb
 		nbits -= uint(nb)
 
-		e = dt[bits&(1<<decDistBits-1)]
+		e = dt[bits&d.dmask&(1<<decDistBits-1)]
 		if e&decLink != 0 {
 			e = dt[e>>16+uint32(bits>>decDistBits)&(1<<(e>>8&15)-1)]
 		}
@@ -730,9 +758,11 @@ func (d *Decoder) huffFast(limit int) error {
 		bits >>= e & 15
 		nbits -= uint(e & 15)
 		nb = e >> 8 & 15
+		// A base and its extra bits (up to 13): 1 to 32768.
 		dist := int(e>>16) + int(bits&(1<<nb-1))
 		bits >>= nb
 		nbits -= uint(nb)
+		// Refused past the window or before buf[0]; after, w-dist >= 0.
 		if dist > w || dist > wsize {
 			err = d.distError(dist, w)
 			break

@@ -8,6 +8,8 @@ import (
 	"io"
 	"math/bits"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 	"testing/iotest"
 )
@@ -597,6 +599,28 @@ func decCases() []struct {
 	incLit[100] = 0
 	noEOB := decLitLens(false)[:258]
 	noEOB[256], noEOB[257] = 0, 9
+	// Literal/length codes of a single code: the end of block in one bit
+	// (which zlib and compress/flate accept, like a distance code of one
+	// code), in two bits, or a literal in one bit.
+	eobOnly := func(name string, l uint8, sym int, codes string, err error) tc {
+		lens := make([]uint8, 257)
+		lens[sym] = l
+		b := new(decBits).dynamic(false, 257, 1, decStdCL, decPlainLens(lens, []uint8{0}))
+		return tc{name: name, in: b.code(codes).v(0, 3).out, err: err, bits: 15}
+	}
+	// A fixed block of 'a' and n 9-bit literals (0xff), then the end of
+	// block, then bits of padding, all ones, to the end of the byte.
+	padded := func(name string, n int) tc {
+		b := decFixed().fixedLit('a')
+		for range n {
+			b.fixedLit(0xff)
+		}
+		b.fixedLit(256)
+		for b.n%8 != 0 {
+			b.v(1, 1)
+		}
+		return tc{name: name, in: b.out, want: "a" + strings.Repeat("\xff", n), bits: 15}
+	}
 
 	cases := []tc{
 		// Block headers.
@@ -650,8 +674,19 @@ func decCases() []struct {
 		withMatch("dist-single-unused-code", []uint8{1}, 1, 1, "", ErrCorrupt),
 		withMatch("dist-none-used", []uint8{0}, 0, 0, "", ErrCorrupt),
 		withMatch("dist-single-second", []uint8{0, 1}, 0, 1, "ababa", nil),
+		eobOnly("lit-single-eob", 1, 256, "00", nil),
+		eobOnly("lit-single-eob-other-code", 1, 256, "1", ErrCorrupt),
+		eobOnly("lit-single-eob-2-bits", 2, 256, "00", ErrCorrupt),
+		eobOnly("lit-single-literal", 1, 'a', "00", ErrCorrupt),
 		// The end of the message.
 		{name: "end-at-byte-boundary", in: decFixed().fixedLit('a').fixedLit(256).align().out, want: "a"},
+		// Padding that is no stored block's header: ours ends the message
+		// there, compress/flate with 00 00 ff ff after it does not.
+		padded("end-padding-6-bits", 0),
+		padded("end-padding-3-bits", 3),
+		padded("end-padding-2-bits", 4),
+		padded("end-padding-1-bit", 5),
+		padded("end-padding-none", 6),
 		{name: "end-after-stored-header", in: decFixed().fixedLit('a').fixedLit(256).v(0, 3).out, want: "a"},
 		{name: "end-sync-tail-kept", in: decFixed().fixedLit('a').fixedLit(256).v(0, 3).raw(0, 0, 0xff, 0xff).out, want: "a"},
 		{name: "end-after-final", in: new(decBits).v(1, 1).v(1, 2).fixedLit('a').fixedLit(256).raw(0xde, 0xad).out, want: "a"},
@@ -1012,8 +1047,12 @@ func TestDecoderBuild(t *testing.T) {
 		worst := 0
 		for range rounds {
 			lens := decRandomLens(r, 2+r.IntN(tc.n-1))
-			if err := decBuildLens(tc.table, tc.root, lens, ident[:len(lens)], false); err != nil {
+			root, err := decBuildLens(tc.table, tc.root, lens, ident[:len(lens)], false)
+			if err != nil {
 				t.Fatalf("lengths %v: %v", lens, err)
+			}
+			if longest := slices.Max(lens); root != min(tc.root, uint(longest)) {
+				t.Fatalf("lengths %v: root table of %d bits", lens, root)
 			}
 			worst = max(worst, decTableUse(lens, tc.root))
 			codes := decCanonical(lens)
@@ -1023,7 +1062,7 @@ func TestDecoderBuild(t *testing.T) {
 				}
 				// The code, first bit lowest, then random bits.
 				in := uint64(bits.Reverse32(codes[s])>>(32-l)) | r.Uint64()<<l
-				e := tc.table[in&(1<<tc.root-1)]
+				e := tc.table[in&(1<<root-1)]
 				if e&decLink != 0 {
 					e = tc.table[e>>16+uint32(in>>tc.root)&(1<<(e>>8&15)-1)]
 				}

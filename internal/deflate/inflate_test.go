@@ -33,28 +33,35 @@ type inflater struct {
 // and a window of 1<<windowBits bytes. It returns the decoded bytes, without
 // the history.
 func inflate(in, hist []byte, windowBits int) ([]byte, error) {
+	out, _, err := inflateBlocks(in, hist, windowBits)
+	return out, err
+}
+
+// inflateBlocks is inflate that also returns the number of blocks,
+// the empty stored block at the end included.
+func inflateBlocks(in, hist []byte, windowBits int) ([]byte, int, error) {
 	f := &inflater{in: in, window: 1 << windowBits}
 	f.out = append(f.out, hist...)
-	for {
+	for blocks := 1; ; blocks++ {
 		final, err := f.bits(1)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		if final != 0 {
-			return nil, errors.New("inflate: final block")
+			return nil, 0, errors.New("inflate: final block")
 		}
 		typ, err := f.bits(2)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		switch typ {
 		case 0:
 			n, err := f.stored()
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			if n == 0 && f.pos == len(f.in) {
-				return f.out[len(hist):], nil
+				return f.out[len(hist):], blocks, nil
 			}
 		case 1:
 			err = f.fixed()
@@ -64,7 +71,7 @@ func inflate(in, hist []byte, windowBits int) ([]byte, error) {
 			err = errors.New("inflate: reserved block type")
 		}
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 }
