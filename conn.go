@@ -284,6 +284,12 @@ func (rd *connReader) discard(n int64) error {
 // gets its connection closed, even if that resets it.
 const maxLingerDiscard = 256 << 10
 
+// maxAnnouncedDiscard bounds the rest of a frame over the read limit that the discard
+// also takes (see failRead), unless the read limit is larger: a peer writing a message
+// a few MiB over the limit still reads the 1009, and one that declares 2^63-1 bytes to
+// flood is cut off.
+const maxAnnouncedDiscard = 16 << 20
+
 // discardUntilEOF reads and drops what arrives until the peer closes, an error occurs or
 // limit bytes have gone by (the caller sets a read deadline); it reports whether the peer
 // closed.
@@ -403,8 +409,9 @@ func (c *Conn) failRead(err error) {
 			// it still, and the frame it is in declared how much is coming. Closing
 			// before that has arrived would reset the connection, and the reset can
 			// destroy the close frame before the peer reads it; so the discard after
-			// the close frame may take the rest of that frame too. 0 <= remaining < 2^63.
-			announced = c.msg.remaining
+			// the close frame may take the rest of that frame too, up to a bound, as a
+			// flood may declare 2^63-1. 0 <= remaining < 2^63.
+			announced = min(c.msg.remaining, max(maxAnnouncedDiscard, c.msg.limit))
 		}
 		c.fail(pe.code, pe.msg, pe, announced)
 	default:

@@ -259,9 +259,10 @@ func TestReadDoesNotTrustLength(t *testing.T) {
 // than the sockets' buffers can hold: the receiver fails the connection with 1009 after the
 // first frame header, and must read on (discarding) until the sender has finished writing
 // and read the close frame. Closing TCP with the rest unread would reset the connection,
-// and the sender would see a broken pipe instead of 1009.
+// and the sender would see a broken pipe instead of 1009. The message is as large as the
+// discard takes (maxAnnouncedDiscard).
 func TestReadLimitLargeMessage(t *testing.T) {
-	const size = 32 << 20
+	const size = maxAnnouncedDiscard
 	for _, tr := range []transport{viaTCP, viaHTTP} {
 		for _, limited := range []string{"server", "client"} {
 			t.Run(fmt.Sprintf("%s/%s", tr, limited), func(t *testing.T) {

@@ -144,8 +144,8 @@
 // to let that frame reach the peer (closing with data unread would reset the connection,
 // and the peer might never see the close frame): it discards at most 256 KiB, for at
 // most about 5 seconds, before it closes the TCP connection. Over the read limit, the
-// rest of the frame the peer declared comes on top of the 256 KiB: the peer may be
-// writing that message still.
+// rest of the frame the peer declared, up to 16 MiB or the read limit if that is larger,
+// comes on top of the 256 KiB: the peer may be writing that message still.
 //
 // The opening handshake is bounded too. [Server] reads at most 32 KiB of request header
 // within 10 seconds; [Accept] applies the same 32 KiB to the request net/http has parsed,

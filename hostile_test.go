@@ -871,17 +871,18 @@ func TestHostileFloodAfterViolation(t *testing.T) {
 		closeWithin = 2 * time.Second
 	)
 	junk := bytes.Repeat([]byte{0xde, 0xad, 0xbe, 0xef}, 16<<10)
-	// Over the limit, the frame's declared length is what the peer may still send before
-	// the Conn closes: it may be writing that message still, and closing with it unread
-	// would reset the connection before the peer read the 1009.
-	const announced = 4 << 20
+	// Over the limit, the frame's declared length, up to 16 MiB, is what the peer may
+	// still send before the Conn closes: it may be writing that message still, and
+	// closing with it unread would reset the connection before the peer read the 1009.
 	violations := []struct {
 		name       string
 		code       StatusCode
+		announced  uint64 // the length of a frame over the 1 MiB limit
 		maxDiscard int64
 	}{
-		{"reserved opcode", StatusProtocolError, slack},
-		{"over the limit", StatusMessageTooBig, announced + slack},
+		{"reserved opcode", StatusProtocolError, 0, slack},
+		{"over the limit", StatusMessageTooBig, 4 << 20, 4<<20 + slack},
+		{"2^63-1 over the limit", StatusMessageTooBig, 1<<63 - 1, maxAnnouncedDiscard + slack},
 	}
 	for _, v := range violations {
 		for _, role := range hpRoles {
@@ -890,9 +891,9 @@ func TestHostileFloodAfterViolation(t *testing.T) {
 				s := hpOpen(t, role, hpSetup{count: true})
 				read := hpGo(hpReadError(s.c))
 				violation := s.p.frame(true, 0, 0x3, []byte("reserved opcode"))
-				if v.code == StatusMessageTooBig {
-					// Declares 4 MiB against the 1 MiB default: the flood is its payload.
-					violation = s.p.header(true, 0, byte(opBinary), announced).appendTo(nil)
+				if v.announced > 0 {
+					// Over the 1 MiB default: the flood is the frame's payload.
+					violation = s.p.header(true, 0, byte(opBinary), v.announced).appendTo(nil)
 				}
 				m.attack()
 				before := s.read.Load()
