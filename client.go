@@ -193,13 +193,17 @@ func client(ctx context.Context, nc net.Conn, u *url.URL, o *DialOptions) (*Conn
 	// most maxResponseHeader bytes; checkResponse counts the fields. net/http parses and
 	// checks a Content-Length (no negative, no overflow), and no length it declares is
 	// used for anything but the body reader, which lr bounds as well.
-	lr := &io.LimitedReader{R: nc, N: maxResponseHeader}
+	src := &connErrReader{r: nc}
+	lr := &io.LimitedReader{R: src, N: maxResponseHeader}
 	br := bufio.NewReader(lr)
 	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodGet, URL: u})
 	if err != nil {
 		reason := "read response"
-		if lr.N <= 0 {
+		switch {
+		case lr.N <= 0:
 			reason = "response header too large"
+		case src.err != nil:
+			err = src.err // the response was cut short, not malformed
 		}
 		return nil, nil, &HandshakeError{Reason: reason, Err: interrupted(err)}
 	}

@@ -351,11 +351,15 @@ func TestDialGarbageResponse(t *testing.T) {
 	tests := []struct {
 		name  string
 		bytes string
+		eof   bool // the error must say the response was cut short (wrap io.EOF)
 	}{
-		{"not HTTP", "SSH-2.0-OpenSSH_9.6\r\n"},
-		{"closed at once", ""},
-		{"cut in the headers", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"},
-		{"header too large", "HTTP/1.1 101 Switching Protocols\r\nX-Big: " + strings.Repeat("x", 40<<10) + "\r\n\r\n"},
+		{"not HTTP", "SSH-2.0-OpenSSH_9.6\r\n", false},
+		{"closed at once", "", true},
+		{"cut in the headers", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n", true},
+		// bufio hands the cut line over as a whole one: not a malformed response.
+		{"cut in a header line", "HTTP/1.1 101 Switching Protocols\r\nUpgr", true},
+		{"cut in the status line", "HTTP/1.1 10", true},
+		{"header too large", "HTTP/1.1 101 Switching Protocols\r\nX-Big: " + strings.Repeat("x", 40<<10) + "\r\n\r\n", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -371,6 +375,9 @@ func TestDialGarbageResponse(t *testing.T) {
 			var herr *HandshakeError
 			if !errors.As(err, &herr) {
 				t.Fatalf("error %v is not a *HandshakeError", err)
+			}
+			if tc.eof && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Errorf("error %v does not say the response was cut short", err)
 			}
 		})
 	}

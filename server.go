@@ -219,10 +219,14 @@ func Server(ctx context.Context, nc net.Conn, opts *AcceptOptions) (*Conn, *http
 
 	// The request, however long its lines or many its fields, is read from at most
 	// MaxHeaderBytes bytes (an int, so int64 holds it); checkRequest counts the fields.
-	lr := &io.LimitedReader{R: nc, N: int64(o.MaxHeaderBytes)}
+	src := &connErrReader{r: nc}
+	lr := &io.LimitedReader{R: src, N: int64(o.MaxHeaderBytes)}
 	br := bufio.NewReader(lr)
 	r, err := http.ReadRequest(br)
 	if err != nil {
+		if src.err != nil {
+			err = src.err // the request was cut short, not malformed
+		}
 		herr := &HandshakeError{Reason: "read request", Err: err}
 		switch {
 		case ctx.Err() != nil:
@@ -262,4 +266,21 @@ func Server(ctx context.Context, nc net.Conn, opts *AcceptOptions) (*Conn, *http
 	}
 	_ = nc.SetDeadline(time.Time{})
 	return o.conn(nc, takeBuffered(br), hs), r, nil
+}
+
+// connErrReader reads from a connection and keeps the first error the connection itself
+// returned. When a deadline or the peer's close cuts a header line short, bufio hands the
+// part that came as if it were a whole line, and net/http then reports a malformed
+// request or response; the error kept here says what really happened.
+type connErrReader struct {
+	r   io.Reader
+	err error
+}
+
+func (c *connErrReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	return n, err
 }
