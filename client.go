@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -46,6 +48,11 @@ type DialOptions struct {
 	// options; see [DeflateOptions]. The server may decline it. Nil means compression
 	// off: nothing is offered.
 	Deflate *DeflateOptions
+
+	// PingInterval and PongTimeout configure keepalive, as in [AcceptOptions]: zero
+	// means 20 seconds each; a negative PingInterval turns keepalive off.
+	PingInterval time.Duration
+	PongTimeout  time.Duration
 }
 
 const (
@@ -62,22 +69,25 @@ const (
 // longer affects the connection.
 //
 // If the server answers the handshake but refuses it, Dial returns a *HandshakeError and
-// the *http.Response, whose Body holds the first kilobyte of what the server sent.
+// the *http.Response, whose Body holds the first kilobyte of what the server sent. A
+// handshake that fails on the way (a response that is malformed, too large or cut short)
+// is a *HandshakeError too. Failures before the handshake are not: a URL that does not
+// parse, a dial or a TLS handshake that fails return an error wrapping the cause as it
+// is (such as a *url.Error or a *net.OpError), and invalid options an error naming the
+// field.
 //
 // The server's response may have a status line and header of at most 32 KiB and at most
 // 128 header fields; a larger one fails the handshake with a *HandshakeError saying so.
 // The Sec-WebSocket-Extensions bounds of [DeflateOptions] apply to it too.
 func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Conn, *http.Response, error) {
-	var o DialOptions
-	if opts != nil {
-		o = *opts
-	}
-	u, err := parseURL(rawURL)
+	cfg, err := dialConfigFor(opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	if o.HandshakeTimeout <= 0 {
-		o.HandshakeTimeout = defaultDialTimeout
+	o := &cfg.o
+	u, err := parseURL(rawURL)
+	if err != nil {
+		return nil, nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.HandshakeTimeout)
 	defer cancel()
@@ -95,7 +105,7 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Conn, *http.R
 	}
 	nc, err := dial(ctx, "tcp", net.JoinHostPort(u.Hostname(), port))
 	if err != nil {
-		return nil, nil, &HandshakeError{Reason: "dial", Err: err}
+		return nil, nil, fmt.Errorf("websocket: dial: %w", err)
 	}
 	if u.Scheme == "wss" {
 		var cfg *tls.Config
@@ -112,11 +122,11 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Conn, *http.R
 		tc := tls.Client(nc, cfg)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			_ = nc.Close()
-			return nil, nil, &HandshakeError{Reason: "TLS handshake", Err: err}
+			return nil, nil, fmt.Errorf("websocket: TLS handshake: %w", err)
 		}
 		nc = tc
 	}
-	c, resp, err := client(ctx, nc, u, &o)
+	c, resp, err := client(ctx, nc, u, cfg)
 	if err != nil {
 		_ = nc.Close()
 		return nil, resp, err
@@ -128,7 +138,7 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Conn, *http.R
 func parseURL(rawURL string) (*url.URL, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, &HandshakeError{Reason: "invalid URL", Err: err}
+		return nil, fmt.Errorf("websocket: invalid URL: %w", err)
 	}
 	switch u.Scheme {
 	case "ws", "http":
@@ -136,13 +146,13 @@ func parseURL(rawURL string) (*url.URL, error) {
 	case "wss", "https":
 		u.Scheme = "wss"
 	default:
-		return nil, &HandshakeError{Reason: "URL scheme must be ws or wss, not " + u.Scheme}
+		return nil, fmt.Errorf("websocket: invalid URL: scheme must be ws or wss, not %q", u.Scheme)
 	}
 	if u.Host == "" {
-		return nil, &HandshakeError{Reason: "URL has no host"}
+		return nil, errors.New("websocket: invalid URL: no host")
 	}
 	if u.Fragment != "" {
-		return nil, &HandshakeError{Reason: "URL may not have a fragment"}
+		return nil, errors.New("websocket: invalid URL: a WebSocket URL may not have a fragment")
 	}
 	return u, nil
 }
@@ -152,23 +162,21 @@ func parseURL(rawURL string) (*url.URL, error) {
 // bounds the handshake. The response is held to the limits [Dial] describes. On failure,
 // closing nc is left to the caller.
 func Client(ctx context.Context, nc net.Conn, rawURL string, opts *DialOptions) (*Conn, *http.Response, error) {
-	var o DialOptions
-	if opts != nil {
-		o = *opts
+	cfg, err := dialConfigFor(opts)
+	if err != nil {
+		return nil, nil, err
 	}
 	u, err := parseURL(rawURL)
 	if err != nil {
 		return nil, nil, err
 	}
-	return client(ctx, nc, u, &o)
+	return client(ctx, nc, u, cfg)
 }
 
-func client(ctx context.Context, nc net.Conn, u *url.URL, o *DialOptions) (*Conn, *http.Response, error) {
+func client(ctx context.Context, nc net.Conn, u *url.URL, cfg *dialConfig) (*Conn, *http.Response, error) {
+	o := &cfg.o
 	var offer string
 	if o.Deflate != nil {
-		if err := o.Deflate.check(); err != nil {
-			return nil, nil, err
-		}
 		offer = o.Deflate.offer()
 	}
 	key := newChallengeKey()
@@ -229,5 +237,6 @@ func client(ctx context.Context, nc net.Conn, u *url.URL, o *DialOptions) (*Conn
 		readLimit:   o.ReadLimit,
 		deflate:     dp,
 		deflateOpts: o.Deflate,
+		shared:      cfg.shared,
 	}), resp, nil
 }

@@ -203,8 +203,7 @@ func TestDialHTTPHeaderHost(t *testing.T) {
 	srv, seen := hsEchoServer(t, nil)
 	c, resp, err := Dial(hsContext(t), hsWSURL(srv), &DialOptions{HTTPHeader: http.Header{"Host": {"other.example"}}})
 	if err != nil {
-		var herr *HandshakeError
-		if errors.As(err, &herr) && herr.Status == 0 {
+		if errors.Is(err, errBadOptions) && strings.Contains(err.Error(), "HTTPHeader") {
 			return // refused before sending: fine
 		}
 		status := 0
@@ -455,7 +454,7 @@ func TestDialTLS(t *testing.T) {
 			c.CloseNow()
 			t.Fatal("Dial trusted an unknown certificate")
 		}
-		hsHandshakeError(t, err, 0)
+		notHandshakeError(t, err)
 		var verr *tls.CertificateVerificationError
 		if !errors.As(err, &verr) {
 			t.Errorf("error %v does not wrap the certificate verification error", err)
@@ -516,7 +515,7 @@ func TestDialNetDialContext(t *testing.T) {
 			if !errors.Is(err, errNoDial) {
 				t.Errorf("error %v does not wrap the dialer's error", err)
 			}
-			hsHandshakeError(t, err, 0)
+			notHandshakeError(t, err)
 			if addr != tc.addr {
 				t.Errorf("dialled %q, want %q", addr, tc.addr)
 			}
@@ -568,7 +567,10 @@ func TestDialURL(t *testing.T) {
 				c.CloseNow()
 				t.Fatalf("Dial(%q) succeeded", tc.url)
 			}
-			hsHandshakeError(t, err, 0)
+			notHandshakeError(t, err)
+			if !strings.HasPrefix(err.Error(), "websocket: invalid URL: ") {
+				t.Errorf("error %q does not say the URL is invalid", err)
+			}
 			if dialled.Load() {
 				t.Errorf("Dial(%q) dialled before refusing the URL", tc.url)
 			}
@@ -579,28 +581,29 @@ func TestDialURL(t *testing.T) {
 func TestDialDeadline(t *testing.T) {
 	silent := hsRawServer(t, func(nc net.Conn, r *http.Request) {}) // reads the request, never answers
 	tests := []struct {
-		name    string
-		ctx     func() (context.Context, context.CancelFunc)
-		opts    *DialOptions
-		wantErr error
+		name      string
+		ctx       func() (context.Context, context.CancelFunc)
+		opts      *DialOptions
+		wantErr   error
+		handshake bool // the handshake had begun: a *HandshakeError
 	}{
 		{"ctx deadline", func() (context.Context, context.CancelFunc) {
 			return context.WithTimeout(context.Background(), 150*time.Millisecond)
-		}, nil, context.DeadlineExceeded},
+		}, nil, context.DeadlineExceeded, true},
 		{"HandshakeTimeout", func() (context.Context, context.CancelFunc) {
 			return context.WithCancel(context.Background())
-		}, &DialOptions{HandshakeTimeout: 150 * time.Millisecond}, context.DeadlineExceeded},
+		}, &DialOptions{HandshakeTimeout: 150 * time.Millisecond}, context.DeadlineExceeded, true},
 		{"ctx cancelled", func() (context.Context, context.CancelFunc) {
 			ctx, cancel := context.WithCancel(context.Background())
 			time.AfterFunc(150*time.Millisecond, cancel)
 			return ctx, cancel
-		}, nil, context.Canceled},
+		}, nil, context.Canceled, true},
 		{"dialer that hangs", func() (context.Context, context.CancelFunc) {
 			return context.WithTimeout(context.Background(), 150*time.Millisecond)
 		}, &DialOptions{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			<-ctx.Done()
 			return nil, ctx.Err()
-		}}, context.DeadlineExceeded},
+		}}, context.DeadlineExceeded, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -615,7 +618,10 @@ func TestDialDeadline(t *testing.T) {
 				done <- err
 			}()
 			err := hsWait(t, done, "Dial to give up")
-			hsHandshakeError(t, err, 0)
+			var herr *HandshakeError
+			if errors.As(err, &herr) != tc.handshake {
+				t.Errorf("error %v (%T): *HandshakeError %v, want %v", err, err, !tc.handshake, tc.handshake)
+			}
 			if !errors.Is(err, tc.wantErr) {
 				t.Errorf("error %v does not wrap %v", err, tc.wantErr)
 			}
@@ -741,7 +747,7 @@ func TestClientRefusesURL(t *testing.T) {
 			if c != nil {
 				t.Fatal("Client returned a Conn")
 			}
-			hsHandshakeError(t, err, 0)
+			notHandshakeError(t, err)
 			client.Close()
 			if n := hsWait(t, received, "pipe to close"); n != 0 {
 				t.Errorf("Client wrote %d bytes before refusing the URL", n)
@@ -875,5 +881,21 @@ func TestClientReadLimit(t *testing.T) {
 				return
 			}
 		})
+	}
+}
+
+// notHandshakeError fails unless err is an error, but not a *HandshakeError: failures
+// before the handshake (URL, dial, TLS) wrap their cause as it is.
+func notHandshakeError(t *testing.T, err error) {
+	t.Helper()
+	var herr *HandshakeError
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if errors.As(err, &herr) {
+		t.Errorf("error %v is a *HandshakeError; failures before the handshake are not", err)
+	}
+	if !strings.HasPrefix(err.Error(), "websocket: ") {
+		t.Errorf("error %q lacks the package prefix", err)
 	}
 }

@@ -200,6 +200,8 @@ type closeState struct {
 	// lingers for the peer to close.
 	ending *closedError
 	done   chan struct{} // closed when the TCP connection is closed
+	code   StatusCode    // of the first close frame, sent or received; 0 if none yet
+	byPeer bool          // the peer started the closing (see Stats.ClosedByPeer)
 }
 
 // Close performs the closing handshake (RFC 6455 §7): it sends a close frame with code
@@ -226,6 +228,7 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 		return c.closedErr()
 	}
 	c.cs.sent = true
+	c.cs.code = code
 	c.cs.mu.Unlock()
 
 	timer := time.AfterFunc(closeTimeout, func() { c.finish(errCloseTimeout) })
@@ -331,6 +334,9 @@ func (c *Conn) handleClose(p []byte) error {
 	}
 	alreadySent := c.cs.sent
 	c.cs.sent = true
+	if !alreadySent {
+		c.cs.code, c.cs.byPeer = ce.Code, true
+	}
 	c.cs.mu.Unlock()
 	if !alreadySent {
 		// Echo the peer's code (RFC 6455 §5.5.1); the reason is ours to choose. A writer
@@ -392,6 +398,9 @@ func (c *Conn) fail(code StatusCode, reason string, cause error, announced int64
 	c.cs.mu.Lock()
 	alreadySent := c.cs.sent
 	c.cs.sent = true
+	if !alreadySent {
+		c.cs.code = code
+	}
 	c.cs.mu.Unlock()
 	if alreadySent {
 		c.finish(cause)
@@ -433,11 +442,18 @@ func (c *Conn) finish(cause error) bool {
 	} else {
 		c.cs.err = &closedError{cause: cause}
 	}
+	if !c.cs.sent {
+		c.cs.byPeer = endedByPeer(cause)
+	}
 	c.cs.sent = true
 	c.cs.mu.Unlock()
 	c.closing.Store(true)
+	c.stopKeepalive()
 	_ = c.nc.Close()
 	close(c.cs.done)
+	if f := c.cfg.onClose; f != nil {
+		f(c, c.Stats())
+	}
 	return true
 }
 

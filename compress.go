@@ -19,13 +19,6 @@ import (
 // against; those histories grow with the data, so a connection that sends little keeps
 // little.
 
-// Uncompressed, combined with a message type ([MessageText]|Uncompressed), sends that
-// message without compression on a connection that negotiated permessage-deflate: for a
-// payload that is already compressed, such as an image. It is ignored where compression
-// is off. Under context takeover an uncompressed message does not enter the
-// compressor's history, so leaving messages out costs the others nothing.
-const Uncompressed MessageType = 1 << 8
-
 // defaultThreshold is the size below which a message is sent as it is: a deflate stream
 // of a few dozen bytes is seldom smaller than its input.
 const defaultThreshold = 128
@@ -72,16 +65,9 @@ func newCompression(p deflateParams, o *DeflateOptions, client bool) *compressio
 
 var encoderPool = sync.Pool{New: func() any { return deflate.NewEncoder() }}
 
-// compressible reports whether a message of type typ (with its flags) and of at least
-// size bytes is to be compressed.
-func (z *compression) compressible(typ MessageType, size int) bool {
-	return z != nil && typ&Uncompressed == 0 && size >= z.threshold
-}
-
-// mayCompress reports whether a message of type typ, of a size not yet known, may be
-// compressed.
-func (z *compression) mayCompress(typ MessageType) bool {
-	return z != nil && typ&Uncompressed == 0
+// compressible reports whether a message of size bytes is to be compressed.
+func (z *compression) compressible(size int) bool {
+	return z != nil && size >= z.threshold
 }
 
 // startDeflate switches w, which holds no output yet, to compressing: from now on what

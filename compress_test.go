@@ -133,7 +133,7 @@ func TestDeflateRoundTrip(t *testing.T) {
 								sendRecv(t, from, to, st.w, st.r, typ, p)
 								// An uncompressed message in between must leave the
 								// compression context as it was.
-								sendRecv(t, from, to, writeWhole, readWhole, typ|Uncompressed, p)
+								sendRecv(t, from, to, writeRaw, readWhole, typ, p)
 							})
 						}
 					}
@@ -323,8 +323,13 @@ func TestDeflateWireSend(t *testing.T) {
 				for _, m := range []struct {
 					typ MessageType
 					p   []byte
-				}{{MessageText, []byte("short")}, {MessageBinary | Uncompressed, jsonPayload(3000, 7)}} {
-					if err := conn.Write(ctx, m.typ, m.p); err != nil {
+					raw bool
+				}{{MessageText, []byte("short"), false}, {MessageBinary, jsonPayload(3000, 7), true}} {
+					write := conn.Write
+					if m.raw {
+						write = conn.WriteUncompressed
+					}
+					if err := write(ctx, m.typ, m.p); err != nil {
 						t.Fatal(err)
 					}
 					_, got, compressed := peer.nextMessage()
@@ -332,14 +337,11 @@ func TestDeflateWireSend(t *testing.T) {
 						t.Fatalf("%v message of %d bytes: compressed %v, %d bytes on the wire", m.typ, len(m.p), compressed, len(got))
 					}
 				}
-				w, err := conn.Writer(ctx, MessageBinary|Uncompressed)
-				if err != nil {
+				if err := conn.WriteUncompressed(ctx, MessageBinary, big); err != nil {
 					t.Fatal(err)
 				}
-				w.Write(big)
-				w.Close()
 				if _, got, compressed := peer.nextMessage(); compressed || !bytes.Equal(got, big) {
-					t.Fatalf("opted-out Writer: compressed %v, %d bytes", compressed, len(got))
+					t.Fatalf("WriteUncompressed of %d bytes: compressed %v, %d bytes", len(big), compressed, len(got))
 				}
 				p := jsonPayload(5000, 11)
 				conn.Write(ctx, MessageText, p)
@@ -528,12 +530,17 @@ func TestDeflateInterruptedBetweenFrames(t *testing.T) {
 	}
 }
 
-func TestUncompressedFlagWithoutCompression(t *testing.T) {
+func TestWriteUncompressedWithoutCompression(t *testing.T) {
 	s, c := newPair(t, viaPipe, nil, nil)
-	sendRecv(t, c, s, writeWhole, readWhole, MessageText|Uncompressed, []byte("hello"))
-	sendRecv(t, s, c, writeStreamed, readWhole, MessageBinary|Uncompressed, binaryPayload(40000))
-	if err := c.Write(context.Background(), Uncompressed, []byte("x")); err != errInvalidMessageType {
-		t.Errorf("Write of Uncompressed alone: %v, want errInvalidMessageType", err)
+	sendRecv(t, c, s, writeRaw, readWhole, MessageText, []byte("hello"))
+	sendRecv(t, s, c, writeRaw, readWhole, MessageBinary, binaryPayload(40000))
+	for _, typ := range []MessageType{0, MessageType(opPing), MessageBinary | 1<<8} {
+		if err := c.WriteUncompressed(context.Background(), typ, []byte("x")); err != errInvalidMessageType {
+			t.Errorf("WriteUncompressed of type %v: %v, want errInvalidMessageType", typ, err)
+		}
+		if err := c.Write(context.Background(), typ, []byte("x")); err != errInvalidMessageType {
+			t.Errorf("Write of type %v: %v, want errInvalidMessageType", typ, err)
+		}
 	}
 }
 

@@ -92,8 +92,9 @@ type Conn struct {
 	nc          net.Conn
 	client      bool
 	subprotocol string
-	allowedRSV  byte         // RSV bits a negotiated extension defines
-	cz          *compression // permessage-deflate state; nil if not negotiated
+	allowedRSV  byte          // RSV bits a negotiated extension defines
+	cz          *compression  // permessage-deflate state; nil if not negotiated
+	cfg         *sharedConfig // shared with the other connections made with the same options
 
 	// Reading. readMu is held for the duration of each read call; Close uses it to
 	// find out whether a reader is active.
@@ -101,19 +102,17 @@ type Conn struct {
 	rd        connReader
 	msg       messageReader
 	readLimit atomic.Int64
-	ctl       [maxControlPayload]byte // payload of the control frame being handled
 
 	// Writing. msgLock is held for a whole data message (a Write or an open Writer);
 	// frameMu for one frame on the wire, so control frames can go between fragments.
 	msgLock msgLock
 	frameMu sync.Mutex
 	w       messageWriter
-	whdr    [maxHeaderSize]byte                     // header of a large frame (under frameMu)
-	wiov    [2][]byte                               // header and payload of a gathered write
-	wvec    net.Buffers                             // kept here so that WriteTo does not allocate
-	cbuf    [maxHeaderSize + maxControlPayload]byte // an outgoing control frame (under frameMu)
-	closing atomic.Bool                             // a close frame went out: no more frames
-	ended   atomic.Bool                             // the read side has ended (see linger)
+	whdr    [maxHeaderSize]byte // header of a large frame (under frameMu)
+	wiov    [2][]byte           // header and payload of a gathered write
+	wvec    net.Buffers         // kept here so that WriteTo does not allocate
+	closing atomic.Bool         // a close frame went out: no more frames
+	ended   atomic.Bool         // the read side has ended (see linger)
 
 	// Control frames owed to the peer while someone else held frameMu: a pong left by the
 	// reader, a ping left by Ping. Whoever releases frameMu next sends them (see
@@ -122,7 +121,7 @@ type Conn struct {
 	ctlPending atomic.Bool
 	flusher    atomic.Bool // a flushControl goroutine is on its way
 	pongQ      *pongQueue  // pongs owed; borrowed from pongQueuePool while any are owed
-	pongCount  int
+	pongCount  int32
 	pingOwed   bool
 	pingOwedID uint64
 
@@ -131,6 +130,10 @@ type Conn struct {
 	pings   map[uint64]chan struct{}
 
 	cs closeState
+
+	st      connStats
+	ka      keepalive
+	readSeq atomic.Uint64 // read calls begun; keepalive tells one long read from several
 }
 
 // connConfig is what a handshake hands to newConn.
@@ -142,6 +145,7 @@ type connConfig struct {
 	readLimit   int64           // 0 means defaultReadLimit, < 0 no limit
 	deflate     *deflateParams  // negotiated permessage-deflate, or nil
 	deflateOpts *DeflateOptions // the local side's compression options
+	shared      *sharedConfig   // nil means no keepalive and no hooks
 }
 
 func newConn(cfg connConfig) *Conn {
@@ -149,6 +153,10 @@ func newConn(cfg connConfig) *Conn {
 		nc:          cfg.nc,
 		client:      cfg.client,
 		subprotocol: cfg.subprotocol,
+		cfg:         cfg.shared,
+	}
+	if c.cfg == nil {
+		c.cfg = &noSharedConfig
 	}
 	c.cs.done = make(chan struct{})
 	c.rd.init(cfg.nc, cfg.buffered)
@@ -156,9 +164,7 @@ func newConn(cfg connConfig) *Conn {
 	c.msg.stop = noWatch
 	c.w.c = c
 	c.SetReadLimit(cfg.readLimit)
-	if cfg.readLimit == 0 {
-		c.SetReadLimit(defaultReadLimit)
-	}
+	c.startKeepalive()
 	if cfg.deflate != nil {
 		c.cz = newCompression(*cfg.deflate, cfg.deflateOpts, cfg.client)
 		c.allowedRSV = rsv1
@@ -176,7 +182,8 @@ func (c *Conn) LocalAddr() net.Addr { return c.nc.LocalAddr() }
 func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
 
 // SetReadLimit sets the largest message, in bytes, that the connection accepts; n < 0
-// removes the limit. The default is 1 MiB (1,048,576 bytes). A message whose frames
+// removes the limit, and 0 restores the default of 1 MiB (1,048,576 bytes), as the
+// ReadLimit field of [AcceptOptions] and [DialOptions] does. A message whose frames
 // declare more fails the connection with [StatusMessageTooBig] before its payload is read,
 // and the read returns an error wrapping [ErrMessageTooBig]. For a compressed message
 // the limit applies to the decompressed size. The limit also bounds how finely a message
@@ -184,7 +191,12 @@ func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
 // 1,024 frames (16,384 under the default), with at most 32 empty frames in a row, which
 // fail the connection with [StatusMessageTooBig] and [StatusPolicyViolation]
 // respectively. The limit applies from the next message on.
-func (c *Conn) SetReadLimit(n int64) { c.readLimit.Store(n) }
+func (c *Conn) SetReadLimit(n int64) {
+	if n == 0 {
+		n = defaultReadLimit
+	}
+	c.readLimit.Store(n)
+}
 
 // ---- reading ----
 
@@ -195,10 +207,12 @@ const readBufSize = 512
 
 // connReader buffers what is read from the network.
 type connReader struct {
-	src   io.Reader
-	buf   []byte // buffered bytes are buf[r:w]; buf is small or the handshake's leftover
-	r, w  int
-	small [readBufSize]byte
+	heard  atomic.Bool  // something was read since keepalive last cleared it
+	wireIn atomic.Int64 // bytes read from src
+	src    io.Reader
+	buf    []byte // buffered bytes are buf[r:w]; buf is small or the handshake's leftover
+	r, w   int
+	small  [readBufSize]byte
 }
 
 func (rd *connReader) init(src io.Reader, leftover []byte) {
@@ -225,6 +239,7 @@ func (rd *connReader) fill(n int) error {
 	}
 	for rd.w < n {
 		k, err := rd.src.Read(rd.buf[rd.w:])
+		rd.got(k)
 		rd.w += k
 		if err != nil {
 			if rd.w >= n {
@@ -239,6 +254,16 @@ func (rd *connReader) fill(n int) error {
 	return nil
 }
 
+// got counts n bytes read from src.
+func (rd *connReader) got(n int) {
+	if n > 0 {
+		rd.wireIn.Add(int64(n))
+		if !rd.heard.Load() {
+			rd.heard.Store(true)
+		}
+	}
+}
+
 // read reads up to len(p) bytes of payload.
 func (rd *connReader) read(p []byte) (int, error) {
 	if rd.r < rd.w {
@@ -247,10 +272,13 @@ func (rd *connReader) read(p []byte) (int, error) {
 		return n, nil
 	}
 	if len(p) >= readBufSize {
-		return rd.src.Read(p)
+		n, err := rd.src.Read(p)
+		rd.got(n)
+		return n, err
 	}
 	rd.buf, rd.r, rd.w = rd.small[:], 0, 0
 	n, err := rd.src.Read(rd.buf)
+	rd.got(n)
 	if n <= 0 {
 		return 0, err
 	}
@@ -298,6 +326,7 @@ func (rd *connReader) discardUntilEOF(limit int64) bool {
 	rd.buf = rd.small[:]
 	for limit > 0 {
 		n, err := rd.src.Read(rd.buf)
+		rd.got(n)
 		limit -= int64(n) // n <= len(rd.buf), so limit stays above -readBufSize
 		if err != nil {
 			return err == io.EOF
@@ -342,19 +371,18 @@ func (c *Conn) readFrame() (header, error) {
 // a pong wakes its Ping, a close frame runs the closing handshake (and the error that
 // comes back is the connection's final error).
 func (c *Conn) handleControl(h header) error {
-	// h passed check: a control frame's length is at most maxControlPayload, the size of
-	// c.ctl, so the slice is in range and the length fits the pong queue's length byte.
-	p := c.ctl[:h.length]
-	for i := 0; i < len(p); {
-		n, err := c.rd.read(p[i:])
-		i += n
-		if err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return err
+	// h passed check: a control frame's length is at most maxControlPayload, well
+	// within the read-ahead buffer, and fits the pong queue's length byte. The payload is
+	// read into that buffer and used in place, before anything else is read.
+	n := int(h.length)
+	if err := c.rd.fill(n); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
 		}
+		return err
 	}
+	p := c.rd.buf[c.rd.r : c.rd.r+n]
+	c.rd.r += n
 	if h.masked {
 		mask(h.key, p)
 	}
@@ -385,6 +413,7 @@ func (c *Conn) handleControl(h header) error {
 			go c.flushControl()
 		}
 	case opPong:
+		c.st.pongsIn.Add(1)
 		if len(p) == 8 {
 			c.pong(binary.BigEndian.Uint64(p))
 		}
@@ -436,6 +465,7 @@ type messageReader struct {
 	empty     int       // empty data frames in a row, within the message
 	inf       *inflater // decompresses a compressed message (RSV1 on its first frame)
 	inflated  int64     // bytes decompressed so far
+	delivered int64     // payload bytes handed to the application, if not compressed
 	utf8      utf8.Validator
 	ctx       context.Context
 	stop      func() bool // ends the context watch; reports whether the context fired
@@ -453,6 +483,7 @@ type messageReader struct {
 func (c *Conn) Reader(ctx context.Context) (MessageType, io.Reader, error) {
 	c.readMu.Lock()
 	defer c.readMu.Unlock()
+	c.readSeq.Add(1)
 	if err := ctx.Err(); err != nil {
 		return 0, nil, err
 	}
@@ -494,7 +525,7 @@ func (c *Conn) Reader(ctx context.Context) (MessageType, io.Reader, error) {
 		}
 		m.typ = MessageType(h.op)
 		m.active = true
-		m.size, m.frames, m.empty = 0, 0, 0
+		m.size, m.frames, m.empty, m.delivered, m.inflated = 0, 0, 0, 0, 0
 		m.limit = c.readLimit.Load()
 		m.maxFrames = fragmentLimit(m.limit)
 		m.utf8.Reset()
@@ -568,6 +599,7 @@ func (m *messageReader) startFrame(h header) error {
 func (m *messageReader) Read(p []byte) (int, error) {
 	m.c.readMu.Lock()
 	defer m.c.readMu.Unlock()
+	m.c.readSeq.Add(1)
 	return m.read(p)
 }
 
@@ -595,6 +627,7 @@ func (m *messageReader) read(p []byte) (int, error) {
 	if n > 0 && m.typ == MessageText && !m.utf8.Feed(p[:n]) {
 		return 0, m.failed(errInvalidUTF8, false)
 	}
+	m.delivered += int64(n)
 	if m.remaining == 0 && m.fin {
 		return n, m.end()
 	}
@@ -660,6 +693,8 @@ func (m *messageReader) end() error {
 	m.active = false
 	m.stop()
 	m.ctx = nil
+	m.c.st.msgsIn.Add(1)
+	m.c.st.bytesIn.Add(m.delivered + m.inflated) // one of them is 0
 	return io.EOF
 }
 

@@ -216,8 +216,14 @@ func TestConnAllocs(t *testing.T) {
 				}},
 			}
 			for _, c := range checks {
-				if n := testing.AllocsPerRun(100, c.f); n != 0 {
-					t.Errorf("%s %s of %s: %v allocations per message, want 0", roleOf(client), c.name, size.name, n)
+				// A Writer is a 16-byte handle, so that one kept past its Close cannot
+				// write into a later message: its one allocation.
+				want := 0.0
+				if c.name == "Writer" {
+					want = 1
+				}
+				if n := testing.AllocsPerRun(100, c.f); n != want {
+					t.Errorf("%s %s of %s: %v allocations per message, want %v", roleOf(client), c.name, size.name, n, want)
 				}
 			}
 		}

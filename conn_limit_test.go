@@ -92,7 +92,8 @@ func TestSetReadLimit(t *testing.T) {
 		{"fragments-at-limit", 10, [][]byte{make([]byte, 4), make([]byte, 6)}, true},
 		{"fragments-over-limit", 10, [][]byte{make([]byte, 4), make([]byte, 4), make([]byte, 3)}, false},
 		{"empty-fragments", 0, [][]byte{nil, nil, nil}, true},
-		{"zero-limit", 0, [][]byte{{1}}, false},
+		{"zero-restores-default", 0, [][]byte{make([]byte, defaultReadLimit)}, true},
+		{"over-default", 0, [][]byte{make([]byte, defaultReadLimit+1)}, false},
 		{"unlimited", -1, [][]byte{make([]byte, 3<<20)}, true},
 		{"unlimited-fragments", -1, [][]byte{make([]byte, 1<<20), make([]byte, 1<<20), {1}}, true},
 	}

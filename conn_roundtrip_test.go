@@ -31,6 +31,9 @@ var (
 	writeWhole = writeStyle{"Write", func(ctx context.Context, c *Conn, typ MessageType, p []byte) error {
 		return c.Write(ctx, typ, p)
 	}}
+	writeRaw = writeStyle{"WriteUncompressed", func(ctx context.Context, c *Conn, typ MessageType, p []byte) error {
+		return c.WriteUncompressed(ctx, typ, p)
+	}}
 	writeStreamed = writeStyle{"Writer", func(ctx context.Context, c *Conn, typ MessageType, p []byte) error {
 		w, err := c.Writer(ctx, typ)
 		if err != nil {
@@ -122,8 +125,8 @@ func sendRecv(t *testing.T, from, to *Conn, w writeStyle, r readStyle, typ Messa
 	if res.err != nil {
 		t.Fatalf("%s: %v", r.name, res.err)
 	}
-	if res.typ != typ&^Uncompressed {
-		t.Errorf("type %v, want %v", res.typ, typ&^Uncompressed)
+	if res.typ != typ {
+		t.Errorf("type %v, want %v", res.typ, typ)
 	}
 	if !bytes.Equal(res.p, p) {
 		t.Fatalf("payload differs: got %d bytes, want %d (first difference at %d)", len(res.p), len(p), firstDiff(res.p, p))

@@ -232,10 +232,10 @@
 //	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{Deflate: &websocket.DeflateOptions{}})
 //
 // Messages shorter than [DeflateOptions].Threshold (128 bytes by default) go out as
-// they are, and a message written with the [Uncompressed] flag is never compressed,
+// they are, and a message written with [Conn.WriteUncompressed] is never compressed,
 // which suits payloads that are compressed already:
 //
-//	err := c.Write(ctx, websocket.MessageBinary|websocket.Uncompressed, jpeg)
+//	err := c.WriteUncompressed(ctx, websocket.MessageBinary, jpeg)
 //
 // The read limit applies to the decompressed size: a small frame that would inflate past
 // it fails the connection with [StatusMessageTooBig] as soon as the limit is passed.

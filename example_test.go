@@ -294,7 +294,7 @@ func ExampleDeflateOptions() {
 		log.Fatal(err)
 	}
 	// A payload that is compressed already is better sent as it is.
-	if err := c.Write(ctx, websocket.MessageBinary|websocket.Uncompressed, []byte{0x1f, 0x8b, 8, 0}); err != nil {
+	if err := c.WriteUncompressed(ctx, websocket.MessageBinary, []byte{0x1f, 0x8b, 8, 0}); err != nil {
 		log.Fatal(err)
 	}
 	for range 2 {

@@ -40,9 +40,9 @@ type AcceptOptions struct {
 	// [Conn.SetReadLimit]. Zero means 1 MiB; negative means no limit.
 	ReadLimit int64
 
-	// HandshakeTimeout bounds reading the request and writing the response in [Server].
-	// Zero means 10 seconds. [Accept] does not use it: net/http has read the request
-	// before the handler runs, within the http.Server's ReadHeaderTimeout (ReadTimeout
+	// HandshakeTimeout bounds reading the request and writing the response in [Server],
+	// and writing the response in [Accept]. Zero means 10 seconds. [Accept] cannot bound
+	// reading the request: net/http has read it before the handler runs, within the http.Server's ReadHeaderTimeout (ReadTimeout
 	// if that is zero). An http.Server has no timeouts by default, and a client that
 	// sends its header slowly then holds the connection as long as it likes: set
 	// ReadHeaderTimeout.
@@ -66,6 +66,37 @@ type AcceptOptions struct {
 	// Whatever this is set to, a request with more than 128 header fields, Host
 	// included, is answered with 431 too.
 	MaxHeaderBytes int
+
+	// PingInterval is how often the connection pings the peer to find out that it is
+	// still there (keepalive): a peer that has sent nothing for PongTimeout after a
+	// ping (no pong, no frame at all) fails the connection with an error wrapping
+	// [ErrKeepaliveTimeout], and calls blocked on it return. So a peer that vanished
+	// (a half-open TCP connection, a frozen process, a NAT or proxy that dropped the
+	// flow) is found within PingInterval+PongTimeout. The pings also keep proxies and
+	// NATs from timing out an idle connection. Pongs are only seen while the
+	// connection is read: a connection the application does not read is never failed by
+	// its keepalive (and never learns the peer is gone) unless it calls
+	// [Conn.CloseRead]. Zero means 20 seconds; negative turns keepalive off.
+	PingInterval time.Duration
+
+	// PongTimeout is how long after a keepalive ping the peer has to answer, or send
+	// anything; see PingInterval. Zero means 20 seconds.
+	PongTimeout time.Duration
+
+	// OnAccept, if not nil, is called with each connection once its handshake has
+	// succeeded, before [Accept] or [Server] returns it, and with the request.
+	OnAccept func(c *Conn, r *http.Request)
+
+	// OnReject, if not nil, is called when a handshake fails, with the request (nil when
+	// [Server] could not read one) and the error, whose Status is the HTTP status sent
+	// (0 when none was: a timeout, a client that went away).
+	OnReject func(r *http.Request, err *HandshakeError)
+
+	// OnClose, if not nil, is called once when a connection made with these options has
+	// ended, with its final statistics: [Stats].CloseCode and [Stats].ClosedByPeer say
+	// how it ended. It runs on the goroutine that ended the connection, and must not
+	// block.
+	OnClose func(c *Conn, s Stats)
 }
 
 const (
@@ -82,11 +113,6 @@ type handshake struct {
 
 // upgrade checks r and returns what to answer, or the rejection.
 func (o *AcceptOptions) upgrade(r *http.Request) (hs handshake, herr *HandshakeError) {
-	if o.Deflate != nil {
-		if err := o.Deflate.check(); err != nil {
-			return hs, &HandshakeError{Status: http.StatusInternalServerError, Reason: "bad DeflateOptions", Err: err}
-		}
-	}
 	hs.key, herr = checkRequest(r)
 	if herr != nil {
 		return hs, herr
@@ -112,15 +138,28 @@ func (o *AcceptOptions) upgrade(r *http.Request) (hs handshake, herr *HandshakeE
 }
 
 // conn makes the Conn of an accepted handshake.
-func (o *AcceptOptions) conn(nc net.Conn, buffered []byte, hs handshake) *Conn {
-	return newConn(connConfig{
+func (cfg *acceptConfig) conn(nc net.Conn, buffered []byte, hs handshake, r *http.Request) *Conn {
+	c := newConn(connConfig{
 		nc:          nc,
 		buffered:    buffered,
 		subprotocol: hs.subprotocol,
-		readLimit:   o.ReadLimit,
+		readLimit:   cfg.o.ReadLimit,
 		deflate:     hs.deflate,
-		deflateOpts: o.Deflate,
+		deflateOpts: cfg.o.Deflate,
+		shared:      cfg.shared,
 	})
+	if cfg.o.OnAccept != nil {
+		cfg.o.OnAccept(c, r)
+	}
+	return c
+}
+
+// reject reports a failed handshake to the OnReject hook and returns it.
+func (cfg *acceptConfig) reject(r *http.Request, herr *HandshakeError) *HandshakeError {
+	if cfg.o.OnReject != nil {
+		cfg.o.OnReject(r, herr)
+	}
+	return herr
 }
 
 // Accept upgrades an HTTP request to a WebSocket connection (RFC 6455 §4.2). It checks the
@@ -136,13 +175,12 @@ func (o *AcceptOptions) conn(nc net.Conn, buffered []byte, hs handshake) *Conn {
 // After Accept returns a Conn, the handler must not use w or r.Body, and the request's
 // context no longer follows the connection.
 func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn, error) {
-	var o AcceptOptions
-	if opts != nil {
-		o = *opts
+	cfg, err := acceptConfigFor(opts)
+	if err != nil {
+		rejectForOptions(w)
+		return nil, err
 	}
-	if o.MaxHeaderBytes <= 0 {
-		o.MaxHeaderBytes = defaultMaxHeaderBytes
-	}
+	o := &cfg.o
 	var hs handshake
 	herr := checkHeaderSize(r, o.MaxHeaderBytes)
 	if herr == nil {
@@ -153,32 +191,29 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 			w.Header()[name] = v
 		}
 		if checkNoBody(r) != nil {
-			// Otherwise net/http reads up to 256 KiB of the body to keep the connection.
+			// net/http would read the body to reuse the connection: refuse that too.
 			w.Header().Set("Connection", "close")
 		}
 		http.Error(w, herr.Reason, herr.Status)
-		return nil, herr
+		return nil, cfg.reject(r, herr)
 	}
-	resp, err := appendResponse(nil, hs.key, hs.subprotocol, hs.extensions, o.ResponseHeader)
-	if err != nil {
-		herr := err.(*HandshakeError)
-		herr.Status = http.StatusInternalServerError
-		http.Error(w, "bad WebSocket response header", herr.Status)
-		return nil, herr
-	}
+	// The extra headers were checked with the options: the response can be built.
+	resp, _ := appendResponse(nil, hs.key, hs.subprotocol, hs.extensions, o.ResponseHeader)
 	nc, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		herr := &HandshakeError{Status: http.StatusInternalServerError, Reason: "cannot take over the connection", Err: err}
 		http.Error(w, "cannot upgrade this connection", herr.Status)
-		return nil, herr
+		return nil, cfg.reject(r, herr)
 	}
-	// net/http leaves the hijacked connection's deadlines as they were.
+	// The http.Server's deadlines no longer apply; HandshakeTimeout bounds the response.
 	_ = nc.SetDeadline(time.Time{})
+	_ = nc.SetWriteDeadline(time.Now().Add(o.HandshakeTimeout))
 	if _, err := nc.Write(resp); err != nil {
 		_ = nc.Close()
-		return nil, &HandshakeError{Reason: "write response", Err: err}
+		return nil, cfg.reject(r, &HandshakeError{Reason: "write response", Err: err})
 	}
-	return o.conn(nc, takeBuffered(brw.Reader), hs), nil
+	_ = nc.SetWriteDeadline(time.Time{})
+	return cfg.conn(nc, takeBuffered(brw.Reader), hs, r), nil
 }
 
 // takeBuffered returns a copy of what br has buffered: bytes the peer sent right after
@@ -201,16 +236,16 @@ func takeBuffered(br *bufio.Reader) []byte {
 // If the handshake fails, Server writes the HTTP error response when there is one to
 // write and returns a *HandshakeError; closing nc is left to the caller.
 func Server(ctx context.Context, nc net.Conn, opts *AcceptOptions) (*Conn, *http.Request, error) {
-	var o AcceptOptions
-	if opts != nil {
-		o = *opts
+	cfg, err := acceptConfigFor(opts)
+	if err != nil {
+		// Answered before the request is read: the client waits for nothing.
+		if nc != nil {
+			_ = nc.SetWriteDeadline(time.Now().Add(defaultHandshakeTimeout))
+			_, _ = nc.Write(appendRejection(nil, &HandshakeError{Status: http.StatusInternalServerError, Reason: "WebSocket server misconfigured"}))
+		}
+		return nil, nil, err
 	}
-	if o.HandshakeTimeout <= 0 {
-		o.HandshakeTimeout = defaultHandshakeTimeout
-	}
-	if o.MaxHeaderBytes <= 0 {
-		o.MaxHeaderBytes = defaultMaxHeaderBytes
-	}
+	o := &cfg.o
 	// ctx's own deadline takes effect through the watch, so that an interrupted handshake
 	// reports ctx's error.
 	_ = nc.SetDeadline(time.Now().Add(o.HandshakeTimeout))
@@ -241,31 +276,26 @@ func Server(ctx context.Context, nc net.Conn, opts *AcceptOptions) (*Conn, *http
 		if herr.Status != 0 {
 			_, _ = nc.Write(appendRejection(nil, herr))
 		}
-		return nil, nil, herr
+		return nil, nil, cfg.reject(nil, herr)
 	}
 	hs, herr := o.upgrade(r)
 	if herr != nil {
 		_, _ = nc.Write(appendRejection(nil, herr))
-		return nil, r, herr
+		return nil, r, cfg.reject(r, herr)
 	}
-	resp, err := appendResponse(nil, hs.key, hs.subprotocol, hs.extensions, o.ResponseHeader)
-	if err != nil {
-		herr := err.(*HandshakeError)
-		herr.Status = http.StatusInternalServerError
-		_, _ = nc.Write(appendRejection(nil, herr))
-		return nil, r, herr
-	}
+	// The extra headers were checked with the options: the response can be built.
+	resp, _ := appendResponse(nil, hs.key, hs.subprotocol, hs.extensions, o.ResponseHeader)
 	if _, err := nc.Write(resp); err != nil {
 		if ctx.Err() != nil {
 			err = ctx.Err()
 		}
-		return nil, r, &HandshakeError{Reason: "write response", Err: err}
+		return nil, r, cfg.reject(r, &HandshakeError{Reason: "write response", Err: err})
 	}
 	if stop() {
-		return nil, r, &HandshakeError{Reason: "handshake interrupted", Err: ctx.Err()}
+		return nil, r, cfg.reject(r, &HandshakeError{Reason: "handshake interrupted", Err: ctx.Err()})
 	}
 	_ = nc.SetDeadline(time.Time{})
-	return o.conn(nc, takeBuffered(br), hs), r, nil
+	return cfg.conn(nc, takeBuffered(br), hs, r), r, nil
 }
 
 // connErrReader reads from a connection and keeps the first error the connection itself

@@ -378,6 +378,11 @@ func TestAcceptBadOptions(t *testing.T) {
 		{"handshake header in ResponseHeader", &AcceptOptions{ResponseHeader: http.Header{"Sec-Websocket-Accept": {"x"}}}, nil},
 		{"CRLF in ResponseHeader", &AcceptOptions{ResponseHeader: http.Header{"Set-Cookie": {"a=1\r\nX-Injected: 1"}}}, nil},
 		{"invalid origin pattern", &AcceptOptions{OriginPatterns: []string{"["}}, func(r *http.Request) { r.Header.Set("Origin", "https://other.example") }},
+		// Found whatever the request: a same-origin request never reaches the pattern.
+		{"invalid origin pattern, same origin", &AcceptOptions{OriginPatterns: []string{"ok.example", "a[b"}}, nil},
+		{"bad subprotocol", &AcceptOptions{Subprotocols: []string{"chat v1"}}, nil},
+		{"bad DeflateOptions", &AcceptOptions{Deflate: &DeflateOptions{Level: 42}}, nil},
+		{"negative PongTimeout", &AcceptOptions{PongTimeout: -time.Second}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -390,9 +395,24 @@ func TestAcceptBadOptions(t *testing.T) {
 			if c != nil {
 				t.Fatal("Accept returned a Conn")
 			}
-			hsHandshakeError(t, err, http.StatusInternalServerError)
+			var herr *HandshakeError
+			if !errors.Is(err, errBadOptions) || errors.As(err, &herr) {
+				t.Errorf("error %v (%T): want an options error, not a *HandshakeError", err, err)
+			}
+			if !strings.Contains(err.Error(), "AcceptOptions.") {
+				t.Errorf("error %q does not name the field", err)
+			}
 			if rec.Code != http.StatusInternalServerError {
 				t.Errorf("response status %d, want 500", rec.Code)
+			}
+			// Checked once: the same options give the same error, from the cache.
+			_, err2 := Accept(httptest.NewRecorder(), hsValidRequest(), tc.opts)
+			if err2 == nil || err2.Error() != err.Error() {
+				t.Errorf("second Accept: %v, want %v", err2, err)
+			}
+			_, _, err3 := Server(context.Background(), nil, tc.opts)
+			if !errors.Is(err3, errBadOptions) {
+				t.Errorf("Server with the same options: %v, want the options error", err3)
 			}
 			if strings.Contains(rec.Body.String(), "X-Injected") || rec.Header().Get("X-Injected") != "" {
 				t.Errorf("injected header leaked into the response")
@@ -846,7 +866,21 @@ func TestServerBadOptions(t *testing.T) {
 	header := maps.Clone(opts.ResponseHeader)
 	for _, tr := range hsTransports {
 		t.Run(tr.name, func(t *testing.T) {
-			hsCheckServerRejection(t, tr.pair, opts, hsWireRequest(hsValidRequest()), http.StatusInternalServerError, true)
+			client, server := tr.pair(t)
+			res := hsRunServer(t, hsContext(t), server, opts)
+			hsWriteAsync(client, hsWireRequest(hsValidRequest()))
+			resp := hsReadResponse(t, client, bufio.NewReader(client))
+			if resp.StatusCode != http.StatusInternalServerError {
+				t.Errorf("status %d, want 500", resp.StatusCode)
+			}
+			r := hsWait(t, res, "Server")
+			if r.c != nil || r.r != nil {
+				t.Fatal("Server returned a Conn or a request")
+			}
+			var herr *HandshakeError
+			if !errors.Is(r.err, errBadOptions) || errors.As(r.err, &herr) {
+				t.Errorf("error %v (%T): want an options error, not a *HandshakeError", r.err, r.err)
+			}
 		})
 	}
 	if !reflect.DeepEqual(opts.ResponseHeader, header) {

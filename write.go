@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/hayate-ws/websocket/internal/deflate"
 )
@@ -104,13 +105,29 @@ func (l *msgLock) handOff() {
 
 // Write sends p as one message of type typ, in a single frame, or, when it is
 // compressed (see [DeflateOptions]), in frames of up to about 16 KiB of compressed data.
-// For a text message, p must be valid UTF-8. typ may carry the [Uncompressed] flag.
+// For a text message, p must be valid UTF-8.
 //
-// If ctx ends before the message starts to go out, Write returns ctx.Err(); if it ends
-// while the frame is being written, the connection is closed, since the peer would see a
-// frame cut short.
+// Write blocks while the connection's socket is full, that is while the peer does not
+// read, until ctx ends: this is the backpressure of a single connection. If ctx ends
+// before the message starts to go out, Write returns ctx.Err(); if it ends while the
+// frame is being written, the connection is closed, since the peer would see a frame cut
+// short. To write to many connections without one slow peer holding up the others, see
+// [Conn.Send].
 func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
-	if base := typ &^ Uncompressed; base != MessageText && base != MessageBinary {
+	return c.write(ctx, typ, p, true)
+}
+
+// WriteUncompressed is [Conn.Write] without compression: on a connection that negotiated
+// permessage-deflate, p goes out as it is, which suits a payload that is compressed
+// already, such as an image. Under context takeover the message does not enter the
+// compressor's history, so leaving it out costs the other messages nothing. Where
+// compression is off it is Write.
+func (c *Conn) WriteUncompressed(ctx context.Context, typ MessageType, p []byte) error {
+	return c.write(ctx, typ, p, false)
+}
+
+func (c *Conn) write(ctx context.Context, typ MessageType, p []byte, compress bool) error {
+	if typ != MessageText && typ != MessageBinary {
 		return errInvalidMessageType
 	}
 	if err := c.lockMessage(ctx); err != nil {
@@ -120,10 +137,10 @@ func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	op := opcode(typ &^ Uncompressed)
+	op := opcode(typ)
 	stop := watch(ctx, c.nc, setWriteDeadline)
 	var err error
-	if c.cz.compressible(typ, len(p)) {
+	if compress && c.cz.compressible(len(p)) {
 		err = c.writeDeflated(op, p)
 	} else {
 		err = c.writeFrame(true, op, p)
@@ -131,21 +148,24 @@ func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
 	if stop() && err != nil {
 		return fmt.Errorf("websocket: write interrupted: %w: %w", ctx.Err(), net.ErrClosed)
 	}
+	if err == nil {
+		c.st.msgsOut.Add(1)
+		c.st.bytesOut.Add(int64(len(p)))
+	}
 	return err
 }
 
 // Writer returns a writer for one message of type typ, which is sent as it is written, in
-// frames of up to about 16 KiB: nothing is buffered whole. typ may carry the
-// [Uncompressed] flag; otherwise, on a connection with compression, the message is
-// compressed unless it ends up shorter than the threshold. Close the writer to finish the
-// message; until then other data messages wait (control frames do not). The writer must
-// not be used after Close: the Conn reuses it for its next message, which is what keeps
-// streaming free of allocations.
+// frames of up to about 16 KiB: nothing is buffered whole. On a connection with
+// compression, the message is compressed unless it ends up shorter than the threshold. Close the writer to finish the
+// message; until then other data messages wait (control frames do not). After Close, the
+// writer's Write and Close return an error, whatever messages come after it. (Each
+// writer is a 16-byte handle on the Conn's one message writer: its only allocation.)
 //
 // ctx governs the whole message, until the writer is closed. If it ends while a frame is
 // being written, the connection is closed.
 func (c *Conn) Writer(ctx context.Context, typ MessageType) (io.WriteCloser, error) {
-	if base := typ &^ Uncompressed; base != MessageText && base != MessageBinary {
+	if typ != MessageText && typ != MessageBinary {
 		return nil, errInvalidMessageType
 	}
 	if err := c.lockMessage(ctx); err != nil {
@@ -160,15 +180,49 @@ func (c *Conn) Writer(ctx context.Context, typ MessageType) (io.WriteCloser, err
 		return nil, c.closedErr()
 	}
 	w := &c.w
-	w.op = opcode(typ &^ Uncompressed)
+	w.op = opcode(typ)
 	w.buf = writeBufPool.Get().(*[writeBufSize]byte)
 	w.n = 0
 	// A compressed message starts out buffered as it is, until it is known to be big
 	// enough to compress (see decide).
-	w.deciding = c.cz.mayCompress(typ)
+	w.deciding = c.cz != nil
 	w.ctx = ctx
 	w.stop = watch(ctx, c.nc, setWriteDeadline)
-	return w, nil
+	w.total = 0
+	return &writerHandle{w: w, gen: w.gen.Add(1)}, nil
+}
+
+// writerHandle is what Writer hands out: it speaks for the message writer only while the
+// writer is on the message it was handed out for, so that a handle kept past its Close
+// cannot write into a later message.
+type writerHandle struct {
+	w   *messageWriter
+	gen uint64
+}
+
+func (h *writerHandle) Write(p []byte) (int, error) {
+	if h.w.gen.Load() != h.gen {
+		return 0, errWriterClosed
+	}
+	n, err := h.w.Write(p)
+	h.w.total += int64(n)
+	return n, err
+}
+
+func (h *writerHandle) Close() error {
+	// The generation moves on as the message ends, so a second Close, or a Close
+	// racing with the first, finds it changed.
+	if !h.w.gen.CompareAndSwap(h.gen, h.gen+1) {
+		return errWriterClosed
+	}
+	w := h.w
+	total := w.total
+	err := w.Close()
+	if err == nil {
+		w.c.st.msgsOut.Add(1)
+		w.c.st.bytesOut.Add(total)
+	}
+	return err
 }
 
 // messageWriter streams one data message; Conn.Writer hands it out.
@@ -182,6 +236,8 @@ type messageWriter struct {
 	enc      *deflate.Encoder // compresses the message; buf holds compressed output
 	ctx      context.Context
 	stop     func() bool
+	total    int64         // payload bytes of the message so far
+	gen      atomic.Uint64 // odd while a message is open; see writerHandle
 }
 
 // Write adds p to the message, sending full frames as the buffer fills.
@@ -305,7 +361,9 @@ func (c *Conn) writeFrame(fin bool, op opcode, p []byte) error {
 	if !c.client {
 		c.wiov = [2][]byte{hdr, p}
 		c.wvec = c.wiov[:]
-		_, err = c.wvec.WriteTo(c.nc)
+		var n int64
+		n, err = c.wvec.WriteTo(c.nc)
+		c.st.wireOut.Add(n)
 		c.wiov = [2][]byte{}
 		c.wvec = nil
 	} else {
@@ -353,7 +411,8 @@ func (c *Conn) writeMasked(hdr []byte, key uint32, p []byte) error {
 			p = p[n:]
 		}
 		b.vec = b.iov[:k]
-		_, err := b.vec.WriteTo(c.nc)
+		n, err := b.vec.WriteTo(c.nc)
+		c.st.wireOut.Add(n)
 		clear(b.iov[:k])
 		b.vec = nil
 		if err != nil {
@@ -393,7 +452,8 @@ func (c *Conn) writeBuffered(fin bool, op opcode, rsv byte, buf []byte, n int) e
 		c.unlockFrame()
 		return c.closedErr()
 	}
-	_, err := c.nc.Write(buf[start : maxHeaderSize+n])
+	k, err := c.nc.Write(buf[start : maxHeaderSize+n])
+	c.st.wireOut.Add(int64(k))
 	c.unlockFrame()
 	if err != nil {
 		c.finish(err)
@@ -478,6 +538,7 @@ func (c *Conn) sendPendingControl() {
 		i += 1 + l
 	}
 	if sendPing {
+		c.st.pingsOut.Add(1)
 		_ = c.writeControlLocked(opPing, ping[:])
 	}
 }
@@ -494,13 +555,18 @@ func (c *Conn) writeControlLocked(op opcode, p []byte) error {
 	if op == opClose {
 		c.closing.Store(true)
 	}
-	b := appendHeader(c.cbuf[:0], h)
+	// Built in a pooled buffer: a Conn keeps none of its own for this.
+	buf := writeBufPool.Get().(*[writeBufSize]byte)
+	b := appendHeader(buf[:0], h)
 	start := len(b)
 	b = append(b, p...)
 	if c.client {
 		mask(h.key, b[start:])
 	}
-	if _, err := c.nc.Write(b); err != nil {
+	n, err := c.nc.Write(b)
+	writeBufPool.Put(buf)
+	c.st.wireOut.Add(int64(n))
+	if err != nil {
 		c.finish(err)
 		return c.closedErr()
 	}
@@ -513,6 +579,7 @@ func (c *Conn) writeControlLocked(op opcode, p []byte) error {
 // after its current frame. If ctx ends while Ping itself is writing the ping frame to a
 // peer that does not read, the connection is closed, since the frame is cut short.
 func (c *Conn) Ping(ctx context.Context) error {
+	start := time.Now()
 	ch := make(chan struct{})
 	c.pingMu.Lock()
 	c.pingSeq++
@@ -550,6 +617,7 @@ func (c *Conn) Ping(ctx context.Context) error {
 	}
 	select {
 	case <-ch:
+		c.st.rtt.Store(int64(time.Since(start)))
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("websocket: wait for pong: %w", ctx.Err())
@@ -561,6 +629,7 @@ func (c *Conn) Ping(ctx context.Context) error {
 // pong wakes the Ping waiting for id and those waiting for earlier pings. An id this
 // Conn never sent (a peer's own 8-byte heartbeat, say) wakes nobody.
 func (c *Conn) pong(id uint64) {
+	c.keepalivePong(id)
 	c.pingMu.Lock()
 	if id == 0 || id > c.pingSeq {
 		c.pingMu.Unlock()

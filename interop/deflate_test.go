@@ -77,7 +77,7 @@ type planMsg struct {
 	name    string
 	binary  bool
 	payload []byte
-	optOut  bool // sent with websocket.Uncompressed
+	optOut  bool // sent with Conn.WriteUncompressed, whole
 	pieces  bool // sent through Conn.Writer in the three parts of fragParts
 }
 
@@ -107,7 +107,6 @@ var deflatePlan = sync.OnceValue(func() []planMsg {
 		{name: "text-1MiB", payload: pattern(false, 1<<20)},
 		{name: "fragment-echo", payload: randomText([]byte(fragmentEcho), 48<<10)},
 		{name: "writer-pieces", payload: streamText(), pieces: true},
-		{name: "writer-pieces-optout", payload: streamText(), pieces: true, optOut: true},
 		{name: "writer-small", payload: []byte(rep), pieces: true},
 		{name: "text-16-again", payload: pattern(false, 16)},
 	}
@@ -161,15 +160,14 @@ type deflateObs struct {
 func (o *deflateObs) runPlan(ctx context.Context, c *websocket.Conn) {
 	for _, m := range deflatePlan() {
 		typ := hayateType(m.binary)
-		send := typ
-		if m.optOut {
-			send |= websocket.Uncompressed
-		}
 		var err error
-		if m.pieces {
-			err = writeParts(ctx, c, send, fragParts(string(m.payload)))
-		} else {
-			err = c.Write(ctx, send, m.payload)
+		switch {
+		case m.optOut:
+			err = c.WriteUncompressed(ctx, typ, m.payload)
+		case m.pieces:
+			err = writeParts(ctx, c, typ, fragParts(string(m.payload)))
+		default:
+			err = c.Write(ctx, typ, m.payload)
 		}
 		if err != nil {
 			o.planErr = fmt.Errorf("write %s: %w", m.name, err)
