@@ -49,10 +49,18 @@ type DialOptions struct {
 	// off: nothing is offered.
 	Deflate *DeflateOptions
 
-	// PingInterval and PongTimeout configure keepalive, as in [AcceptOptions]: zero
-	// means 20 seconds each; a negative PingInterval turns keepalive off.
+	// PingInterval is how often the connection pings the server to find out that it is
+	// still there, as [AcceptOptions].PingInterval explains: zero means 20 seconds,
+	// negative turns keepalive off.
 	PingInterval time.Duration
-	PongTimeout  time.Duration
+
+	// PongTimeout is how long after a keepalive ping the server has to answer, or send
+	// anything: zero means 20 seconds.
+	PongTimeout time.Duration
+
+	// SendQueueLimit bounds the messages [Conn.Send] has queued, as
+	// [AcceptOptions].SendQueueLimit explains: zero means 1 MiB.
+	SendQueueLimit int64
 }
 
 const (

@@ -207,7 +207,8 @@ type closeState struct {
 // Close performs the closing handshake (RFC 6455 §7): it sends a close frame with code
 // and reason, waits for the peer's close frame and closes the connection; a server closes
 // TCP at once, a client waits for the server to do so first. The whole handshake is
-// bounded by a few seconds, after which the connection is closed regardless.
+// bounded by a few seconds, after which the connection is closed regardless. Messages
+// queued by [Conn.Send] go out before the close frame, within the same bound.
 //
 // code must be one that may be sent (1000-1003, 1007-1014 or 3000-4999) and reason valid
 // UTF-8 of at most 123 bytes; otherwise Close returns an error and does nothing. Close on a
@@ -233,6 +234,7 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 
 	timer := time.AfterFunc(closeTimeout, func() { c.finish(errCloseTimeout) })
 	defer timer.Stop()
+	c.waitSends()
 	if err := c.writeClose(code, reason); err != nil {
 		c.finish(err)
 		return fmt.Errorf("websocket: send close frame: %w", err)
@@ -451,6 +453,7 @@ func (c *Conn) finish(cause error) bool {
 	c.stopKeepalive()
 	_ = c.nc.Close()
 	close(c.cs.done)
+	c.untrack()
 	if f := c.cfg.onClose; f != nil {
 		f(c, c.Stats())
 	}

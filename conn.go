@@ -127,7 +127,9 @@ type Conn struct {
 
 	pingMu  sync.Mutex
 	pingSeq uint64
-	pings   map[uint64]chan struct{}
+	// ext holds the state of what few connections use (Ping's waiters, Send's queue, a
+	// Tracker), made when first needed.
+	ext atomic.Pointer[connExtra]
 
 	cs closeState
 

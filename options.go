@@ -22,6 +22,8 @@ import (
 const (
 	defaultPingInterval = 20 * time.Second
 	defaultPongTimeout  = 20 * time.Second
+	// defaultSendQueueLimit: see AcceptOptions.SendQueueLimit.
+	defaultSendQueueLimit = 1 << 20
 )
 
 // errBadOptions is what every options error wraps.
@@ -37,6 +39,7 @@ func optionError(kind, field string, err error) error {
 type sharedConfig struct {
 	pingInterval time.Duration // 0: no keepalive
 	pongTimeout  time.Duration
+	sendLimit    int64 // see SendQueueLimit; 0 only in noSharedConfig, meaning the default
 	onClose      func(*Conn, Stats)
 }
 
@@ -143,7 +146,7 @@ func checkAcceptOptions(opts *AcceptOptions) (*acceptConfig, error) {
 	if o.MaxHeaderBytes <= 0 {
 		o.MaxHeaderBytes = defaultMaxHeaderBytes
 	}
-	shared, err := checkShared(kind, &o.Deflate, o.PingInterval, o.PongTimeout)
+	shared, err := checkShared(kind, &o.Deflate, o.PingInterval, o.PongTimeout, o.SendQueueLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +171,7 @@ func checkDialOptions(opts *DialOptions) (*dialConfig, error) {
 	if o.HandshakeTimeout <= 0 {
 		o.HandshakeTimeout = defaultDialTimeout
 	}
-	shared, err := checkShared(kind, &o.Deflate, o.PingInterval, o.PongTimeout)
+	shared, err := checkShared(kind, &o.Deflate, o.PingInterval, o.PongTimeout, o.SendQueueLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +195,7 @@ func checkSubprotocols(list []string) error {
 
 // checkShared checks the options both roles have: it replaces *deflate with a checked
 // copy and fills in the keepalive defaults.
-func checkShared(kind string, deflate **DeflateOptions, interval, timeout time.Duration) (*sharedConfig, error) {
+func checkShared(kind string, deflate **DeflateOptions, interval, timeout time.Duration, sendLimit int64) (*sharedConfig, error) {
 	if *deflate != nil {
 		d := **deflate
 		if err := d.check(); err != nil {
@@ -203,7 +206,13 @@ func checkShared(kind string, deflate **DeflateOptions, interval, timeout time.D
 	if timeout < 0 {
 		return nil, optionError(kind, "PongTimeout", errors.New("negative: "+timeout.String()))
 	}
-	s := &sharedConfig{}
+	if sendLimit < 0 {
+		return nil, optionError(kind, "SendQueueLimit", fmt.Errorf("negative: %d", sendLimit))
+	}
+	s := &sharedConfig{sendLimit: sendLimit}
+	if s.sendLimit == 0 {
+		s.sendLimit = defaultSendQueueLimit
+	}
 	if interval >= 0 {
 		s.pingInterval, s.pongTimeout = interval, timeout
 		if s.pingInterval == 0 {

@@ -83,6 +83,15 @@ type AcceptOptions struct {
 	// anything; see PingInterval. Zero means 20 seconds.
 	PongTimeout time.Duration
 
+	// SendQueueLimit bounds, in bytes of payload, the messages [Conn.Send] has queued
+	// for a connection and not yet written. A Send that would go over it fails the
+	// connection instead: it is closed with [StatusTryAgainLater] (1013), and calls on it
+	// return errors wrapping [ErrSendQueueFull]. A message larger than the limit is
+	// still taken when the queue is empty. Zero means 1 MiB: a message as large as the
+	// default ReadLimit fits, and a broadcast queues the same [PreparedMessage] on
+	// every connection, so what the queues hold is mostly shared. Negative is an error.
+	SendQueueLimit int64
+
 	// OnAccept, if not nil, is called with each connection once its handshake has
 	// succeeded, before [Accept] or [Server] returns it, and with the request.
 	OnAccept func(c *Conn, r *http.Request)

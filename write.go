@@ -143,7 +143,7 @@ func (c *Conn) write(ctx context.Context, typ MessageType, p []byte, compress bo
 	if compress && c.cz.compressible(len(p)) {
 		err = c.writeDeflated(op, p)
 	} else {
-		err = c.writeFrame(true, op, p)
+		err = c.writeFrame(true, op, 0, p)
 	}
 	if stop() && err != nil {
 		return fmt.Errorf("websocket: write interrupted: %w: %w", ctx.Err(), net.ErrClosed)
@@ -267,7 +267,7 @@ func (w *messageWriter) Write(p []byte) (int, error) {
 			// Nothing buffered and more than a buffer's worth: send it straight from p,
 			// keeping the last bytes back so that Close has a final frame to send.
 			k := len(p) - (writeBufSize - maxHeaderSize)
-			if err := w.c.writeFrame(false, w.op, p[:k]); err != nil {
+			if err := w.c.writeFrame(false, w.op, 0, p[:k]); err != nil {
 				return written, w.failed(err)
 			}
 			w.op = opContinuation
@@ -338,16 +338,16 @@ func (w *messageWriter) failed(err error) error {
 	return err
 }
 
-// writeFrame writes one data frame with payload p.
-func (c *Conn) writeFrame(fin bool, op opcode, p []byte) error {
+// writeFrame writes one data frame with payload p, which it leaves as it is.
+func (c *Conn) writeFrame(fin bool, op opcode, rsv byte, p []byte) error {
 	if len(p) <= writeBufSize-maxHeaderSize {
 		buf := writeBufPool.Get().(*[writeBufSize]byte)
 		n := copy(buf[maxHeaderSize:], p)
-		err := c.writeBuffered(fin, op, 0, buf[:], n)
+		err := c.writeBuffered(fin, op, rsv, buf[:], n)
 		writeBufPool.Put(buf)
 		return err
 	}
-	h := header{fin: fin, op: op, masked: c.client, length: int64(len(p))}
+	h := header{fin: fin, rsv: rsv, op: op, masked: c.client, length: int64(len(p))}
 	if c.client {
 		h.key = newMaskKey()
 	}
@@ -581,17 +581,18 @@ func (c *Conn) writeControlLocked(op opcode, p []byte) error {
 func (c *Conn) Ping(ctx context.Context) error {
 	start := time.Now()
 	ch := make(chan struct{})
+	x := c.extra()
 	c.pingMu.Lock()
 	c.pingSeq++
 	id := c.pingSeq
-	if c.pings == nil {
-		c.pings = make(map[uint64]chan struct{})
+	if x.pings == nil {
+		x.pings = make(map[uint64]chan struct{})
 	}
-	c.pings[id] = ch
+	x.pings[id] = ch
 	c.pingMu.Unlock()
 	defer func() {
 		c.pingMu.Lock()
-		delete(c.pings, id)
+		delete(x.pings, id)
 		c.pingMu.Unlock()
 		c.ctlMu.Lock()
 		if c.pingOwed && c.pingOwedID == id { // never sent: withdraw it
@@ -630,15 +631,19 @@ func (c *Conn) Ping(ctx context.Context) error {
 // Conn never sent (a peer's own 8-byte heartbeat, say) wakes nobody.
 func (c *Conn) pong(id uint64) {
 	c.keepalivePong(id)
+	x := c.ext.Load()
+	if x == nil {
+		return // no Ping ever waited
+	}
 	c.pingMu.Lock()
 	if id == 0 || id > c.pingSeq {
 		c.pingMu.Unlock()
 		return
 	}
-	for pid, ch := range c.pings {
+	for pid, ch := range x.pings {
 		if pid <= id {
 			close(ch)
-			delete(c.pings, pid)
+			delete(x.pings, pid)
 		}
 	}
 	c.pingMu.Unlock()
