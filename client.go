@@ -14,8 +14,10 @@ import (
 	"time"
 )
 
-// DialOptions configures the client side of the opening handshake. A nil *DialOptions
-// means the zero value; Dial and Client never modify it.
+// DialOptions configures the client side of the opening handshake, and the connection it
+// makes. A nil *DialOptions means the zero value; Dial and Client never modify it. As
+// with [AcceptOptions], options are checked once per pointer, before anything is dialled,
+// and later changes to the struct are not seen.
 type DialOptions struct {
 	// HTTPHeader holds extra request headers, such as Authorization, Cookie, Origin or
 	// User-Agent. The headers of the handshake itself may not be set here. Nil means none.

@@ -2,7 +2,8 @@
 // clients.
 //
 // It is a protocol library: it turns an HTTP request, or any net.Conn, into a [Conn] that
-// sends and receives messages, and leaves routing, sessions and broadcast to the
+// sends and receives messages, with what a service needs to run it (keepalive, bounded
+// fan-out, graceful shutdown, counters), and leaves routing and sessions to the
 // application. Besides the standard library, it depends only on golang.org/x modules.
 //
 // # Quick start
@@ -87,8 +88,8 @@
 //
 // The application must keep reading. Pings are answered, pongs matched to [Conn.Ping] and
 // the peer's close frame handled only while a read is under way; a Conn that nobody reads
-// stops responding to its peer. A goroutine that only writes still needs a companion
-// that reads, even if it discards what it reads.
+// stops responding to its peer. A connection the application only writes to should call
+// [Conn.CloseRead], which reads and discards in the background.
 //
 // # Contexts
 //
@@ -191,6 +192,55 @@
 // a failed call. Close refuses codes that may not be sent (1005, 1006, 1015 and the
 // unassigned ranges; see [StatusCode]) and reasons longer than 123 bytes or not UTF-8.
 // A close frame received with such a code is answered with [StatusProtocolError].
+//
+// # Backpressure and broadcast
+//
+// [Conn.Write] blocks while the connection's socket is full, that is while the peer reads
+// more slowly than the application writes, until its context ends: for one connection,
+// that is the backpressure wanted. A server that sends the same message to many
+// connections must not let one slow peer hold up the rest, so it uses [Conn.Send]
+// instead, which queues the message and returns at once. A goroutine per connection
+// writes the queue out, and exists only while the queue is not empty: an idle connection
+// keeps none.
+//
+// The queue is bounded, by [AcceptOptions].SendQueueLimit (1 MiB by default). A peer
+// that falls that far behind is cast off: Send returns an error wrapping
+// [ErrSendQueueFull], the waiting messages are dropped, and the connection is closed
+// with [StatusTryAgainLater] (1013), the code for a server shedding clients, so that
+// the peer knows to reconnect later and resynchronise. It never grows without limit,
+// and never slows the other connections.
+//
+// A [PreparedMessage] is encoded once for all of them: its frame is built once, and,
+// where permessage-deflate was negotiated without context takeover on the sending
+// side, it is compressed once per compression level and window size. Under context
+// takeover every connection has its own compression history, so it compresses the
+// message itself; a server that broadcasts a lot may prefer
+// [DeflateOptions].ServerNoContextTakeover, which also leaves an idle connection
+// without a history to keep.
+//
+//	pm, err := websocket.NewPreparedMessage(websocket.MessageText, update)
+//	if err != nil {
+//		return err
+//	}
+//	for _, c := range subscribers {
+//		if err := c.Send(pm); err != nil {
+//			remove(c) // closed, or being closed for falling behind
+//		}
+//	}
+//
+// [Conn.WritePrepared] writes a prepared message as Write would, blocking.
+//
+// # Graceful shutdown
+//
+// net/http does not see a connection once it has been upgraded, so http.Server's
+// Shutdown does not close WebSocket connections. A [Tracker] does: track each
+// connection as it is accepted, from [AcceptOptions].OnAccept, and call
+// [Tracker.Shutdown] when the server stops, from http.Server.RegisterOnShutdown or after
+// Shutdown returns. Every tracked connection is closed with [StatusGoingAway] (1001),
+// its queued sends going out first; Shutdown waits for the close handshakes until its
+// context ends, and then closes the connections that are left. Connections leave the
+// Tracker by themselves as they end, and the Tracker costs no goroutine while the
+// server runs.
 //
 // # Origin checks
 //

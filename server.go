@@ -11,8 +11,14 @@ import (
 	"time"
 )
 
-// AcceptOptions configures the server side of the opening handshake. A nil
-// *AcceptOptions means the zero value; Accept and Server never modify it.
+// AcceptOptions configures the server side of the opening handshake, and the
+// connections it makes. A nil *AcceptOptions means the zero value; Accept and Server
+// never modify it.
+//
+// Options are checked once, the first time Accept or Server is given a pointer to them:
+// a bad field makes that call, and every later one with the same pointer, return an
+// error naming the field (Accept also answers 500), and changes made to the struct
+// afterwards are not seen. Make a new AcceptOptions to change them.
 type AcceptOptions struct {
 	// Subprotocols lists the application subprotocols the server speaks, most preferred
 	// first. The first one the client also offers is chosen; none means no subprotocol.
@@ -42,10 +48,10 @@ type AcceptOptions struct {
 
 	// HandshakeTimeout bounds reading the request and writing the response in [Server],
 	// and writing the response in [Accept]. Zero means 10 seconds. [Accept] cannot bound
-	// reading the request: net/http has read it before the handler runs, within the http.Server's ReadHeaderTimeout (ReadTimeout
-	// if that is zero). An http.Server has no timeouts by default, and a client that
-	// sends its header slowly then holds the connection as long as it likes: set
-	// ReadHeaderTimeout.
+	// reading the request: net/http has read it before the handler runs, within the
+	// http.Server's ReadHeaderTimeout (ReadTimeout if that is zero). An http.Server has
+	// no timeouts by default, and a client that sends its header slowly then holds the
+	// connection as long as it likes: set ReadHeaderTimeout.
 	HandshakeTimeout time.Duration
 
 	// Deflate, if not nil, accepts permessage-deflate compression (RFC 7692) when the
